@@ -1,0 +1,74 @@
+"""Admin actions of the pipeline: re-queue / cancel many runs, start a batch from selected deals,
+re-queue a batch's failed runs. Each calls the one home of its transition in workers/pipeline.py.
+
+Managers only: if the user is not a manager of every selected deal the whole action is refused (403),
+so nothing happens half-way."""
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from deals.models import Deal, Role
+from workers.pipeline import REQUEUEABLE, cancel_run, requeue_failed_in_batch, requeue_run, start_batch
+
+from .models import AnalysisRun, Priority
+
+
+def require_manager(user, deal_ids) -> None:
+    deal_ids = set(deal_ids)
+    managed = set(Deal.objects.with_role_at_least(user, Role.MANAGER).filter(pk__in=deal_ids).values_list("pk", flat=True))
+    if deal_ids - managed:
+        raise PermissionDenied("This action needs the manager role on every selected deal.")
+
+
+def _report(modeladmin, request, results, verb: str) -> None:
+    changed = [r for r in results if r.changed]
+    refused = [r for r in results if not r.changed]
+    if changed:
+        modeladmin.message_user(request, f"{len(changed)} run(s) {verb}.", messages.SUCCESS)
+    for result in refused[:20]:
+        modeladmin.message_user(request, result.message, messages.WARNING)
+
+
+@admin.action(description="Re-queue selected runs (failed or cancelled: only unfinished steps run again)")
+def requeue_runs(modeladmin, request, queryset):
+    require_manager(request.user, queryset.values_list("deal_id", flat=True))
+    _report(modeladmin, request, [requeue_run(run, actor=request.user) for run in queryset], "re-queued")
+
+
+@admin.action(description="Cancel selected runs (queued or running)")
+def cancel_runs(modeladmin, request, queryset):
+    require_manager(request.user, queryset.values_list("deal_id", flat=True))
+    _report(modeladmin, request, [cancel_run(run, actor=request.user) for run in queryset], "cancelled")
+
+
+def _start_batch(modeladmin, request, queryset, priority: str) -> None:
+    require_manager(request.user, queryset.values_list("pk", flat=True))
+    name = f"{request.user.get_username()} {timezone.now():%Y-%m-%d %H:%M}"
+    started = start_batch(list(queryset), name=name, created_by=request.user, priority=priority)
+    modeladmin.message_user(
+        request,
+        f"Batch {started.batch.name}: {len(started.runs)} run(s) queued at {priority} priority"
+        + (f"; {len(started.skipped)} deal(s) without documents skipped" if started.skipped else "")
+        + f". Progress: /deals/batches/{started.batch.pk}/",
+        messages.SUCCESS,
+    )
+
+
+@admin.action(description="Analyse selected deals as a batch (normal priority)")
+def start_batch_normal(modeladmin, request, queryset):
+    _start_batch(modeladmin, request, queryset, Priority.NORMAL)
+
+
+@admin.action(description="Analyse selected deals as a batch (high priority)")
+def start_batch_high(modeladmin, request, queryset):
+    _start_batch(modeladmin, request, queryset, Priority.HIGH)
+
+
+@admin.action(description="Re-queue the failed runs of selected batches")
+def requeue_failed_batch_runs(modeladmin, request, queryset):
+    failed = AnalysisRun.objects.filter(batch__in=queryset, status__in=REQUEUEABLE)
+    require_manager(request.user, failed.values_list("deal_id", flat=True))
+    results = [r for batch in queryset for r in requeue_failed_in_batch(batch, actor=request.user)]
+    _report(modeladmin, request, results, "re-queued")

@@ -1,0 +1,91 @@
+"""Admin helpers for run results (facts, gaps, findings): the "latest completed only" filter, run filters
+limited to the user's deals, CSV export of the selected rows, and analyst decisions as actions.
+
+Role rules match the pages: viewers may export; verify/reject/resolve need the analyst role on every
+selected row's deal (otherwise the whole action is refused — nothing happens half-way)."""
+from __future__ import annotations
+
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max, OuterRef, Subquery
+from django.http import StreamingHttpResponse
+
+from deals.models import Deal, Role
+
+from .exports.columns import COLUMNS
+from .exports.writers import _cell, _Echo
+from .models import AnalysisRun, RunStatus
+from .services.verification import reject_fact, resolve_gap, verify_fact
+
+
+class LatestCompletedRunFilter(admin.SimpleListFilter):
+    title = "run scope"
+    parameter_name = "run_scope"
+
+    def lookups(self, request, model_admin):
+        return [("latest", "Latest completed run of each deal")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "latest":
+            return queryset
+        latest = (
+            AnalysisRun.objects.filter(deal=OuterRef("deal"), status=RunStatus.COMPLETED)
+            .values("deal").annotate(n=Max("number")).values("n")
+        )
+        return queryset.filter(run__status=RunStatus.COMPLETED, run__number=Subquery(latest))
+
+
+RUN_FILTERS = [LatestCompletedRunFilter, ("run", admin.RelatedOnlyFieldListFilter), ("deal", admin.RelatedOnlyFieldListFilter)]
+
+
+def _require_role(user, deal_ids, role: str) -> None:
+    deal_ids = set(deal_ids)
+    allowed = set(Deal.objects.with_role_at_least(user, role).filter(pk__in=deal_ids).values_list("pk", flat=True))
+    if deal_ids - allowed:
+        raise PermissionDenied(f"This action needs the {role} role on every selected deal.")
+
+
+def export_selected_csv(kind: str):
+    @admin.action(description=f"Export selected {kind} as CSV")
+    def action(modeladmin, request, queryset):
+        columns = COLUMNS[kind]
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield "\ufeff" + writer.writerow([h for h, _ in columns])
+            for row in queryset.select_related("run").iterator(chunk_size=2000):
+                row.run_number = row.run.number
+                yield writer.writerow([_cell(get(row)) for _, get in columns])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="selected-{kind}.csv"'
+        return response
+
+    action.__name__ = f"export_selected_{kind}"
+    return action
+
+
+@admin.action(description="Mark selected facts verified")
+def verify_selected(modeladmin, request, queryset):
+    _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
+    for fact in queryset:
+        verify_fact(fact, request.user, "verified in admin")
+    modeladmin.message_user(request, f"{queryset.count()} fact(s) verified.", messages.SUCCESS)
+
+
+@admin.action(description="Mark selected facts rejected")
+def reject_selected(modeladmin, request, queryset):
+    _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
+    for fact in queryset:
+        reject_fact(fact, request.user, "rejected in admin")
+    modeladmin.message_user(request, f"{queryset.count()} fact(s) rejected.", messages.SUCCESS)
+
+
+@admin.action(description="Resolve selected gaps")
+def resolve_selected(modeladmin, request, queryset):
+    _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
+    for gap in queryset:
+        resolve_gap(gap, request.user, "resolved in admin")
+    modeladmin.message_user(request, f"{queryset.count()} gap(s) resolved.", messages.SUCCESS)

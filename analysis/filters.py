@@ -1,0 +1,133 @@
+"""django-filter FilterSets for the run-scoped lists (facts, gaps, findings) and their exports.
+
+Everything is applied in SQL; `q` is full-text search (see services/search.py); `sort` is a whitelist.
+"""
+from __future__ import annotations
+
+import django_filters as df
+
+from .models import DomainChoice, Fact, Finding, FindingType, Gap, Importance, Phase, Severity, Verification
+from .services.search import search_facts, search_text
+
+ENTITY_CHOICES = [("target", "Target"), ("buyer", "Buyer")]
+
+
+class StableOrderingFilter(df.OrderingFilter):
+    """Ordering plus `id` as the tie-breaker, so page 2 never repeats a row of page 1."""
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        ordering = self.get_ordering_value(value[0]) if len(value) == 1 else None
+        fields = [self.get_ordering_value(v) for v in value] if ordering is None else [ordering]
+        return qs.order_by(*fields, "id")
+
+
+class _Base(df.FilterSet):
+    entity = df.ChoiceFilter(choices=ENTITY_CHOICES, empty_label="Any entity")
+    domain = df.ChoiceFilter(choices=DomainChoice.choices, empty_label="Any domain")
+    category = df.CharFilter(field_name="category", lookup_expr="iexact", label="Category")
+
+
+class FactFilter(_Base):
+    verification = df.ChoiceFilter(choices=Verification.choices, empty_label="Any status", label="Verification")
+    q = df.CharFilter(method="search", label="Search")
+    sort = StableOrderingFilter(
+        fields=(("domain", "domain"), ("entity", "entity"), ("category", "category"), ("item", "item"),
+                ("confidence", "confidence"), ("verification", "verification"), ("id", "id")),
+        label="Sort",
+    )
+
+    class Meta:
+        model = Fact
+        fields = ["entity", "domain", "category", "verification"]
+
+    def search(self, qs, name, value):
+        return search_facts(qs, value)
+
+
+class GapFilter(_Base):
+    importance = df.ChoiceFilter(choices=Importance.choices, empty_label="Any importance")
+    resolved = df.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", exclude=True, label="Resolved")
+    q = df.CharFilter(method="search", label="Search")
+    sort = StableOrderingFilter(
+        fields=(("domain", "domain"), ("entity", "entity"), ("importance_rank", "importance"), ("id", "id")),
+        label="Sort",
+    )
+
+    class Meta:
+        model = Gap
+        fields = ["entity", "domain", "category", "importance"]
+
+    def search(self, qs, name, value):
+        return search_text(qs, ("description", "category"), value)
+
+
+class FindingFilter(df.FilterSet):
+    domain = df.ChoiceFilter(choices=DomainChoice.choices, empty_label="Any domain")
+    type = df.ChoiceFilter(field_name="finding_type", choices=FindingType.choices, empty_label="Any type")
+    severity = df.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
+    phase = df.ChoiceFilter(choices=Phase.choices, empty_label="Any phase")
+    q = df.CharFilter(method="search", label="Search")
+    sort = StableOrderingFilter(
+        fields=(("domain", "domain"), ("severity_rank", "severity"), ("phase", "phase"), ("cost_high", "cost"),
+                ("title", "title"), ("id", "id")),
+        label="Sort",
+    )
+
+    class Meta:
+        model = Finding
+        fields = ["domain", "severity", "phase"]
+
+    def search(self, qs, name, value):
+        return search_text(qs, ("title", "description", "reasoning"), value)
+
+
+FILTER_FOR_KIND = {"facts": FactFilter, "gaps": GapFilter, "findings": FindingFilter}
+
+
+SEVERITY_RANK = {s: i for i, s in enumerate(("critical", "high", "medium", "low"))}
+IMPORTANCE_RANK = {s: i for i, s in enumerate(("critical", "important", "nice_to_have"))}
+
+
+def _rank(field: str, ranks: dict[str, int]):
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(*(When(**{field: k}, then=Value(v)) for k, v in ranks.items()), default=Value(99), output_field=IntegerField())
+
+
+def with_ranks(qs):
+    """Severity and importance as numbers, so "sort by severity" means critical first (in SQL)."""
+    model = qs.model
+    if model is Finding:
+        return qs.annotate(severity_rank=_rank("severity", SEVERITY_RANK))
+    if model is Gap:
+        return qs.annotate(importance_rank=_rank("importance", IMPORTANCE_RANK))
+    return qs
+
+
+DEFAULT_ORDER = {
+    "facts": ("domain", "entity", "category", "id"),
+    "gaps": ("importance_rank", "domain", "entity", "id"),
+    "findings": ("severity_rank", "domain", "phase", "id"),
+}
+
+
+def base_queryset(kind: str, run):
+    """The run's rows of one kind, ranked, in the default order, with what list pages and exports show."""
+    if kind == "facts":
+        qs = Fact.objects.for_run(run).select_related("document")
+    elif kind == "gaps":
+        qs = Gap.objects.for_run(run)
+    elif kind == "findings":
+        qs = Finding.objects.for_run(run)
+    else:
+        raise ValueError(kind)
+    return with_ranks(qs).order_by(*DEFAULT_ORDER[kind])
+
+
+def filtered(kind: str, run, data):
+    """(filterset, queryset) for `kind` of `run` filtered by the GET parameters `data` (invalid → none)."""
+    filterset = FILTER_FOR_KIND[kind](data, queryset=base_queryset(kind, run))
+    qs = filterset.qs if filterset.is_valid() else base_queryset(kind, run).none()
+    return filterset, qs

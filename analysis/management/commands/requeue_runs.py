@@ -1,0 +1,37 @@
+"""Re-queue failed / cancelled runs from a terminal: only their unfinished steps run again."""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from analysis.models import AnalysisRun, RunStatus
+from workers.pipeline import REQUEUEABLE, requeue_run
+
+
+class Command(BaseCommand):
+    help = "Re-queue runs by status (failed or cancelled), optionally only those of a batch or a deal."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--status", choices=[s.value for s in REQUEUEABLE], default=RunStatus.FAILED)
+        parser.add_argument("--batch", type=int, help="Only runs of this batch id.")
+        parser.add_argument("--deal", type=int, help="Only runs of this deal id.")
+        parser.add_argument("--dry-run", action="store_true", help="List the runs, change nothing.")
+
+    def handle(self, *args, status: str, batch: int | None, deal: int | None, dry_run: bool, **opts):
+        runs = AnalysisRun.objects.filter(status=status).select_related("deal").order_by("deal_id", "number")
+        if batch is not None:
+            runs = runs.filter(batch_id=batch)
+        if deal is not None:
+            runs = runs.filter(deal_id=deal)
+        runs = list(runs)
+        if not runs:
+            raise CommandError(f"no {status} runs match")
+        requeued = 0
+        for run in runs:
+            if dry_run:
+                self.stdout.write(f"would re-queue deal {run.deal_id} ({run.deal.name}) run {run.number}: {run.error[:100]}")
+                continue
+            result = requeue_run(run, actor=None)
+            requeued += result.changed
+            self.stdout.write(f"deal {run.deal_id} ({run.deal.name}): {result.message}")
+        if not dry_run:
+            self.stdout.write(self.style.SUCCESS(f"{requeued} of {len(runs)} run(s) re-queued."))

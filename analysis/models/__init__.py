@@ -1,0 +1,24 @@
+from .choices import (  # noqa: F401
+    ACTIVE_RUN_STATUSES,
+    CELERY_PRIORITY,
+    DISCOVERY_ENTITY,
+    FINISHED_RUN_STATUSES,
+    SETTLED_STEP_STATUSES,
+    STEP_ORDER,
+    BatchStatus,
+    DomainChoice,
+    EventSeverity,
+    FindingType,
+    Importance,
+    LinkType,
+    Phase,
+    Priority,
+    RunStatus,
+    Severity,
+    StepKind,
+    StepStatus,
+    Verification,
+)
+from .events import AppendOnlyError, AuditEvent, Notification  # noqa: F401
+from .results import Fact, FactFindingLink, Finding, Gap  # noqa: F401
+from .runs import AnalysisBatch, AnalysisRun, EngineCall, RunStep  # noqa: F401

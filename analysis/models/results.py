@@ -1,0 +1,194 @@
+"""What a run found: facts, gaps, findings and the links between facts and findings.
+
+Every row belongs to one run; (run, key) is unique so re-writing a step upserts. `key` is the
+deterministic natural key from dealiq.keys: the same item in two runs has the same key.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .choices import (
+    DomainChoice,
+    FindingType,
+    Importance,
+    LinkType,
+    Phase,
+    Severity,
+    Verification,
+    choices_check,
+)
+
+
+class RunScopedQuerySet(models.QuerySet):
+    def for_run(self, run):
+        return self.filter(run=run)
+
+    def for_domain(self, domain: str):
+        return self.filter(domain=domain)
+
+    def visible_to(self, user):
+        from deals.models import Deal
+
+        return self.filter(deal__in=Deal.objects.visible_to(user))
+
+
+class FactQuerySet(RunScopedQuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+
+class AliveFactManager(models.Manager.from_queryset(FactQuerySet)):
+    """Soft-deleted facts are hidden unless asked for through `Fact.all_objects`."""
+
+    def get_queryset(self):
+        return super().get_queryset().alive()
+
+
+class Fact(models.Model):
+    run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="facts")
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="facts")
+    key = models.CharField(max_length=64)
+    entity = models.CharField(max_length=10, choices=[("target", "Target"), ("buyer", "Buyer")])
+    domain = models.CharField(max_length=20, choices=DomainChoice.choices)
+    category = models.CharField(max_length=100)
+    item = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    evidence = models.TextField(help_text="Verbatim quote from the source page.")
+    document = models.ForeignKey(
+        "deals.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="facts"
+    )
+    pages = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(default=1.0)
+    verification = models.CharField(max_length=10, choices=Verification.choices, default=Verification.PENDING)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(blank=True)
+    verified_in_run = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Run number where the verification was made (carried forward since)."
+    )
+    previous_content = models.JSONField(
+        null=True, blank=True, help_text="The verified value of an earlier run when this run's content differs."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AliveFactManager()
+    all_objects = FactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["domain", "entity", "category", "id"]
+        base_manager_name = "all_objects"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key"], name="fact_unique_key_per_run"),
+            models.CheckConstraint(condition=models.Q(entity__in=("target", "buyer")), name="fact_entity_valid"),
+            choices_check("domain", DomainChoice, "fact_domain_valid"),
+            choices_check("verification", Verification, "fact_verification_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["run", "domain"], name="fact_run_domain_idx"),
+            models.Index(fields=["deal", "run"], name="fact_deal_run_idx"),
+            models.Index(fields=["deal", "key"], name="fact_deal_key_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.item[:80]
+
+
+class Gap(models.Model):
+    run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="gaps")
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="gaps")
+    key = models.CharField(max_length=64)
+    entity = models.CharField(max_length=10, choices=[("target", "Target"), ("buyer", "Buyer")])
+    domain = models.CharField(max_length=20, choices=DomainChoice.choices)
+    category = models.CharField(max_length=100)
+    description = models.TextField()
+    importance = models.CharField(max_length=15, choices=Importance.choices, default=Importance.IMPORTANT)
+    suggested_sources = models.JSONField(default=list, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RunScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["domain", "entity", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key"], name="gap_unique_key_per_run"),
+            models.CheckConstraint(condition=models.Q(entity__in=("target", "buyer")), name="gap_entity_valid"),
+            choices_check("domain", DomainChoice, "gap_domain_valid"),
+            choices_check("importance", Importance, "gap_importance_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["run", "domain"], name="gap_run_domain_idx"),
+            models.Index(fields=["deal", "run"], name="gap_deal_run_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class Finding(models.Model):
+    run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="findings")
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="findings")
+    key = models.CharField(max_length=64)
+    finding_type = models.CharField(max_length=20, choices=FindingType.choices)
+    domain = models.CharField(max_length=20, choices=DomainChoice.choices)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    reasoning = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    phase = models.CharField(max_length=10, choices=Phase.choices)
+    cost_low = models.PositiveBigIntegerField(null=True, blank=True)
+    cost_high = models.PositiveBigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    mitigation = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    facts = models.ManyToManyField(Fact, through="FactFindingLink", related_name="findings")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RunScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["domain", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key"], name="finding_unique_key_per_run"),
+            choices_check("finding_type", FindingType, "finding_type_valid"),
+            choices_check("domain", DomainChoice, "finding_domain_valid"),
+            choices_check("severity", Severity, "finding_severity_valid"),
+            choices_check("phase", Phase, "finding_phase_valid"),
+            models.CheckConstraint(
+                condition=models.Q(cost_low__isnull=True)
+                | models.Q(cost_high__isnull=True)
+                | models.Q(cost_low__lte=models.F("cost_high")),
+                name="finding_cost_range_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run", "domain"], name="finding_run_domain_idx"),
+            models.Index(fields=["deal", "run"], name="finding_deal_run_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FactFindingLink(models.Model):
+    fact = models.ForeignKey(Fact, on_delete=models.CASCADE, related_name="finding_links")
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="fact_links")
+    link_type = models.CharField(max_length=12, choices=LinkType.choices, default=LinkType.TRIGGERS)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fact", "finding"], name="link_unique_fact_finding"),
+            choices_check("link_type", LinkType, "link_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fact_id} {self.link_type} {self.finding_id}"

@@ -1,0 +1,244 @@
+"""Analysis runs, their checkpointed steps, batches and per-call engine usage."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from .choices import (
+    FINISHED_RUN_STATUSES,
+    SETTLED_STEP_STATUSES,
+    BatchStatus,
+    DomainChoice,
+    Priority,
+    RunStatus,
+    StepKind,
+    StepStatus,
+    choices_check,
+)
+
+class UsageFields(models.Model):
+    """Token usage and cost, summed per call, step, run and batch."""
+
+    calls = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cache_creation_input_tokens = models.PositiveBigIntegerField(default=0)
+    cache_read_input_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+
+    USAGE_FIELDS = (
+        "calls",
+        "input_tokens",
+        "output_tokens",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+        "cost",
+    )
+
+    class Meta:
+        abstract = True
+
+class AnalysisBatchQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AnalysisBatchQuerySet":
+        """Batches a user started, or that hold a run of a deal they are a member of."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        from deals.models import Deal
+
+        return self.filter(Q(created_by=user) | Q(runs__deal__in=Deal.objects.visible_to(user))).distinct()
+
+
+class AnalysisBatch(models.Model):
+    name = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=30, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
+    counts = models.JSONField(default=dict, blank=True, help_text="Runs by status at the last update.")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnalysisBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "analysis batches"
+        constraints = [
+            choices_check("priority", Priority, "batch_priority_valid"),
+            choices_check("status", BatchStatus, "batch_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+class AnalysisRunQuerySet(models.QuerySet):
+    def for_deal(self, deal) -> "AnalysisRunQuerySet":
+        return self.filter(deal=deal)
+
+    def completed(self) -> "AnalysisRunQuerySet":
+        return self.filter(status=RunStatus.COMPLETED)
+
+    def latest_completed(self, deal) -> "AnalysisRun | None":
+        return self.for_deal(deal).completed().order_by("-number").first()
+
+    def active(self) -> "AnalysisRunQuerySet":
+        return self.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
+
+    def visible_to(self, user) -> "AnalysisRunQuerySet":
+        from deals.models import Deal
+
+        return self.filter(deal__in=Deal.objects.visible_to(user))
+
+    def for_batch(self, batch) -> "AnalysisRunQuerySet":
+        return self.filter(batch=batch)
+
+    def usage_totals(self) -> dict:
+        """Calls, tokens and cost summed over these runs in one query (per deal: .for_deal(deal),
+        per batch: .for_batch(batch)); zeros when there is none."""
+        totals = self.aggregate(**{name: Sum(name) for name in UsageFields.USAGE_FIELDS})
+        return {name: totals[name] or 0 for name in UsageFields.USAGE_FIELDS}
+
+class AnalysisRun(UsageFields):
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="runs")
+    number = models.PositiveIntegerField(help_text="1, 2, 3… per deal.")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    engine = models.CharField(max_length=30)
+    model = models.CharField(max_length=100, blank=True)
+    domains = models.JSONField(default=list)
+    document_manifest = models.JSONField(
+        default=list, blank=True, help_text="The documents this run read: id, sha256, filename, entity, version."
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of steps settled.")
+    steps_total = models.PositiveSmallIntegerField(default=0)
+    steps_done = models.PositiveSmallIntegerField(default=0)
+    fact_count = models.PositiveIntegerField(default=0)
+    gap_count = models.PositiveIntegerField(default=0)
+    finding_count = models.PositiveIntegerField(default=0)
+    dropped_ungrounded = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True, help_text="Per-domain counts written by finalize.")
+    error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    batch = models.ForeignKey(AnalysisBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requeue_count = models.PositiveIntegerField(default=0)
+    auto_requeue_count = models.PositiveIntegerField(default=0)
+    finalize_dispatched_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnalysisRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="run_unique_number_per_deal"),
+            choices_check("status", RunStatus, "run_status_valid"),
+            choices_check("priority", Priority, "run_priority_valid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="run_progress_percent"),
+        ]
+        indexes = [
+            models.Index(fields=["deal", "status", "created_at"], name="run_deal_status_created_idx"),
+            # /healthz and /metrics: oldest queued run and runs by status, across deals.
+            models.Index(fields=["status", "created_at"], name="run_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal} · run {self.number}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_RUN_STATUSES
+
+class RunStepQuerySet(models.QuerySet):
+    def for_run(self, run) -> "RunStepQuerySet":
+        return self.filter(run=run)
+
+    def settled(self) -> "RunStepQuerySet":
+        return self.filter(status__in=SETTLED_STEP_STATUSES)
+
+    def unsettled(self) -> "RunStepQuerySet":
+        return self.exclude(status__in=SETTLED_STEP_STATUSES)
+
+    def stale_running(self, before) -> "RunStepQuerySet":
+        return self.filter(status=StepStatus.RUNNING, heartbeat_at__lt=before)
+
+class RunStep(UsageFields):
+    """The checkpoint: one (domain, kind) of a run. Unique per run, so writing twice upserts."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="steps")
+    domain = models.CharField(max_length=20, choices=DomainChoice.choices)
+    kind = models.CharField(max_length=20, choices=StepKind.choices)
+    status = models.CharField(max_length=10, choices=StepStatus.choices, default=StepStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0, help_text="Bumped at each claim: the fencing token.")
+    attempt_floor = models.PositiveIntegerField(
+        default=0, help_text="`attempts` when the run was last re-queued: the attempt cap counts from here."
+    )
+    retries = models.PositiveIntegerField(default=0, help_text="Transient-error retries scheduled.")
+    error = models.TextField(blank=True)
+    items_written = models.PositiveIntegerField(default=0)
+    facts_written = models.PositiveIntegerField(default=0)
+    gaps_written = models.PositiveIntegerField(default=0)
+    findings_written = models.PositiveIntegerField(default=0)
+    dropped_ungrounded = models.PositiveIntegerField(default=0)
+    dropped_links = models.PositiveIntegerField(default=0)
+    partial = models.JSONField(
+        default=dict, blank=True, help_text="Sub-checkpoint: results of finished model calls inside the step."
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RunStepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["run_id", "domain", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "domain", "kind"], name="step_unique_per_run"),
+            choices_check("domain", DomainChoice, "step_domain_valid"),
+            choices_check("kind", StepKind, "step_kind_valid"),
+            choices_check("status", StepStatus, "step_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="step_status_heartbeat_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.domain} · {self.kind}"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+class EngineCall(models.Model):
+    """One model call: what it cost and which request it was (for support tickets and audits)."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="engine_calls")
+    step = models.ForeignKey(RunStep, null=True, on_delete=models.SET_NULL, related_name="engine_calls")
+    attempt = models.PositiveIntegerField(default=0)
+    model = models.CharField(max_length=100, blank=True)
+    request_id = models.CharField(max_length=200, blank=True)
+    service_tier = models.CharField(max_length=50, blank=True)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cache_creation_input_tokens = models.PositiveBigIntegerField(default=0)
+    cache_read_input_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.request_id}"

@@ -1,0 +1,42 @@
+"""Facts, gaps and findings of the chosen run: django-filter filters, full-text search, sort, pages — in SQL."""
+from django.views.generic import ListView
+
+from ..filters import filtered
+from ..run_context import RunPageMixin
+
+PAGE_SIZE = 50
+
+
+class RunListView(RunPageMixin, ListView):
+    kind = ""
+    paginate_by = PAGE_SIZE
+    context_object_name = "rows"
+
+    def get_template_names(self):
+        return [f"analysis/{self.kind}_list.html"]
+
+    def get_queryset(self):
+        if self.ctx.run is None:
+            self.filterset = None  # no completed run yet: nothing to list
+            return []
+        self.filterset, qs = filtered(self.kind, self.ctx.run, self.request.GET)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update(kind=self.kind, filter=self.filterset, query_without_page=params.urlencode())
+        return context
+
+
+class FactListView(RunListView):
+    kind = "facts"
+
+
+class GapListView(RunListView):
+    kind = "gaps"
+
+
+class FindingListView(RunListView):
+    kind = "findings"

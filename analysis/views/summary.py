@@ -1,0 +1,36 @@
+"""The executive summary: one HTML page that prints well to PDF."""
+from django.views.generic import TemplateView
+
+from ..filters import with_ranks
+from ..models import Finding, FindingType, Gap, Importance, Phase
+from ..run_context import RunPageMixin
+from ..services import dashboard
+
+TOP_RISKS = 10
+
+
+class SummaryView(RunPageMixin, TemplateView):
+    template_name = "analysis/summary.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        run = self.ctx.run
+        if run is None:
+            return context
+        rows = dashboard.domain_rows(run)
+        pivot = dashboard.cost_pivot(run)
+        findings = with_ranks(Finding.objects.for_run(run))
+        context.update(
+            domain_rows=rows,
+            phase_costs=dashboard.cost_by_phase(run, pivot),
+            cost_total_low=sum(r.cost_low for r in rows),
+            cost_total_high=sum(r.cost_high for r in rows),
+            currency=dashboard.run_currency(run),
+            top_risks=findings.filter(finding_type=FindingType.RISK).order_by("severity_rank", "-cost_high", "id")[:TOP_RISKS],
+            day1_tsa=findings.filter(phase__in=[Phase.DAY_1, Phase.TSA]).order_by("phase", "severity_rank", "id"),
+            open_requests=with_ranks(Gap.objects.for_run(run))
+            .filter(entity="target", resolved_at__isnull=True, importance__in=[Importance.CRITICAL, Importance.IMPORTANT])
+            .order_by("importance_rank", "domain", "id"),
+            documents=len(run.document_manifest or []),
+        )
+        return context

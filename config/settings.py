@@ -1,0 +1,311 @@
+"""DealIQ settings, all from the environment.
+
+Embedded default (nothing set): SQLite under var/, Celery eager in-process, offline engine.
+Real stack: DATABASE_URL=postgres://…, CELERY_BROKER_URL=redis://… and `celery -A config worker`.
+Production (DEBUG off) refuses to start without a real SECRET_KEY.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool, env_float, env_int, env_list, env_str
+from .logging import build_logging
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("DEALIQ_VAR_DIR", str(BASE_DIR / "var")))
+
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+DEBUG = env_bool("DEBUG", False)
+
+_DEV_SECRET = "dev-only-insecure-key-never-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY") or (_DEV_SECRET if (DEBUG or TESTING) else None)
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Set SECRET_KEY to a long random value (production), "
+        "or DEBUG=1 for local development."
+    )
+if not (DEBUG or TESTING) and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured("SECRET_KEY is too weak for production: use at least 50 random characters.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if (DEBUG or TESTING) else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django_filters",
+    "deals",
+    "analysis",
+    "workers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "config" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dealiq.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Workers and the web process share one file: wait for locks instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "deals:list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not (DEBUG or TESTING)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- security (production) -------------------------------------------------------------------
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not TESTING)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not TESTING)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not TESTING)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if TESTING else 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+# No broker: run every task eagerly in-process (the embedded default).
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+if CELERY_TASK_ALWAYS_EAGER:
+    CELERY_BROKER_URL = "memory://"  # eager apply_async still builds a producer; keep it in-process
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "dealiq")
+CELERY_TASK_TRACK_STARTED = True
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged message comes back only after the visibility timeout; the hard time limit stays
+# below it so a step is never redelivered while its first copy may still be running legitimately.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", CELERY_TASK_TIME_LIMIT - 60)
+if CELERY_TASK_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must stay below CELERY_VISIBILITY_TIMEOUT")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "queue_order_strategy": "priority",
+    "priority_steps": list(range(10)),
+    "sep": ":",
+}
+CELERY_TASK_DEFAULT_PRIORITY = 5
+CELERY_BEAT_SCHEDULE = {
+    "dealiq-watchdog": {
+        "task": "dealiq.watchdog",
+        "schedule": env_float("DEALIQ_WATCHDOG_INTERVAL", 60.0),
+    },
+}
+
+# --- DealIQ -----------------------------------------------------------------------------------
+ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY")
+ANTHROPIC_BASE_URL = env_str("ANTHROPIC_BASE_URL")
+ANTHROPIC_MODEL = env_str("ANTHROPIC_MODEL", "claude-sonnet-4-6")
+ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 8192)
+ANTHROPIC_TIMEOUT = env_float("ANTHROPIC_TIMEOUT", 120.0)
+ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 0)
+ANTHROPIC_REASONING_MODEL = env_str("ANTHROPIC_REASONING_MODEL")  # empty: reason with ANTHROPIC_MODEL
+ANTHROPIC_TOKEN_BUDGET = env_int("ANTHROPIC_TOKEN_BUDGET", 120_000)
+ANTHROPIC_CACHE_TTL = env_str("ANTHROPIC_CACHE_TTL", "5m")  # "5m" or "1h"
+
+
+def _anthropic_prices() -> dict:
+    """USD per million tokens per model (+ cache/batch multipliers). ANTHROPIC_PRICES overrides the
+    built-in table with inline JSON or the path of a JSON file; a bad value stops startup loudly."""
+    import json
+
+    from dealiq.engines.anthropic_engine.pricing import DEFAULT_PRICES
+
+    raw = (env_str("ANTHROPIC_PRICES") or "").strip()
+    if not raw:
+        return {model: dict(entry) for model, entry in DEFAULT_PRICES.items()}
+    try:
+        text = raw if raw.startswith("{") else Path(raw).read_text()
+        table = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ImproperlyConfigured(f"ANTHROPIC_PRICES is neither JSON nor a readable JSON file: {exc}") from exc
+    if not isinstance(table, dict) or not all(isinstance(v, dict) and "input" in v and "output" in v for v in table.values()):
+        raise ImproperlyConfigured('ANTHROPIC_PRICES must map model ids to {"input": …, "output": …}')
+    return table
+
+
+ANTHROPIC_PRICES = _anthropic_prices()
+# Which engine analyses: "anthropic" when a key is set, else the offline rule engine.
+DEALIQ_ENGINE = env_str("DEALIQ_ENGINE", "anthropic" if ANTHROPIC_API_KEY else "offline")
+
+DEALIQ_STEP_MAX_ATTEMPTS = env_int("DEALIQ_STEP_MAX_ATTEMPTS", 5)
+DEALIQ_RETRY_BACKOFF_BASE = env_float("DEALIQ_RETRY_BACKOFF_BASE", 5.0)
+DEALIQ_RETRY_BACKOFF_CAP = env_float("DEALIQ_RETRY_BACKOFF_CAP", 600.0)
+DEALIQ_HEARTBEAT_STALE_SECONDS = env_int("DEALIQ_HEARTBEAT_STALE_SECONDS", 600)
+DEALIQ_MAX_AUTO_REQUEUES = env_int("DEALIQ_MAX_AUTO_REQUEUES", 3)
+DEALIQ_ERROR_MAX_CHARS = env_int("DEALIQ_ERROR_MAX_CHARS", 2000)
+
+# --- DealIQ pipeline reliability (docs/pipeline.md) --------------------------------------------
+# Rate limits per provider, shared by every worker through Redis: "provider=requests/tokens" per
+# period, e.g. "anthropic=50/40000". 0 means no limit on that dimension; a provider not listed is
+# not limited (the offline engine makes no calls).
+DEALIQ_RATE_LIMITS = {
+    name.strip(): {"requests": int(rpm or 0), "tokens": int(tpm or 0)}
+    for name, _, limits in (item.partition("=") for item in env_list("DEALIQ_RATE_LIMITS", ["anthropic=50/40000"]))
+    for rpm, _, tpm in [limits.partition("/")]
+    if name.strip()
+}
+DEALIQ_RATE_LIMIT_PERIOD_SECONDS = env_float("DEALIQ_RATE_LIMIT_PERIOD_SECONDS", 60.0)
+# Redis the limiter counts in (default: the broker when it is Redis; else in-process counting).
+DEALIQ_RATE_LIMIT_REDIS_URL = env_str(
+    "DEALIQ_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+)
+# Running steps refresh their heartbeat this often (must stay well below the stale threshold).
+DEALIQ_HEARTBEAT_INTERVAL_SECONDS = env_float(
+    "DEALIQ_HEARTBEAT_INTERVAL_SECONDS", max(0.5, DEALIQ_HEARTBEAT_STALE_SECONDS / 5)
+)
+# Optional webhook told when a run or batch finishes: JSON POST, short timeout, a few retries.
+DEALIQ_WEBHOOK_URL = env_str("DEALIQ_WEBHOOK_URL")
+DEALIQ_WEBHOOK_TIMEOUT = env_float("DEALIQ_WEBHOOK_TIMEOUT", 5.0)
+DEALIQ_WEBHOOK_RETRIES = env_int("DEALIQ_WEBHOOK_RETRIES", 3)
+
+# --- DealIQ documents: upload and extraction limits (docs/documents.md) -----------------------
+# Read by deals.ingestion.document_limits() into dealiq.documents.Limits at every upload.
+DEALIQ_DOCUMENT_MAX_FILE_BYTES = env_int("DEALIQ_DOCUMENT_MAX_FILE_BYTES", 50 * 1024 * 1024)
+DEALIQ_DOCUMENT_MAX_PAGES = env_int("DEALIQ_DOCUMENT_MAX_PAGES", 2_000)
+DEALIQ_DOCUMENT_MAX_CHARS = env_int("DEALIQ_DOCUMENT_MAX_CHARS", 5_000_000)
+DEALIQ_DOCUMENT_MAX_SHEET_ROWS = env_int("DEALIQ_DOCUMENT_MAX_SHEET_ROWS", 100_000)
+DEALIQ_DOCUMENT_MAX_CELLS = env_int("DEALIQ_DOCUMENT_MAX_CELLS", 2_000_000)
+DEALIQ_DOCUMENT_MAX_ZIP_MEMBERS = env_int("DEALIQ_DOCUMENT_MAX_ZIP_MEMBERS", 10_000)
+DEALIQ_DOCUMENT_MAX_UNCOMPRESSED_BYTES = env_int("DEALIQ_DOCUMENT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+DEALIQ_DOCUMENT_MAX_COMPRESSION_RATIO = env_int("DEALIQ_DOCUMENT_MAX_COMPRESSION_RATIO", 100)
+DEALIQ_DOCUMENT_MAX_ARCHIVE_BYTES = env_int("DEALIQ_DOCUMENT_MAX_ARCHIVE_BYTES", 2 * 1024 * 1024 * 1024)
+DEALIQ_DOCUMENT_MAX_FILES_PER_UPLOAD = env_int("DEALIQ_DOCUMENT_MAX_FILES_PER_UPLOAD", 50)
+# Extract in the request (eager, the embedded default: the upload answer already says "rejected:
+# the PDF is damaged") or in the worker task dealiq.extract_document (the list shows "pending").
+DEALIQ_DOCUMENT_EXTRACT_INLINE = env_bool("DEALIQ_DOCUMENT_EXTRACT_INLINE", CELERY_TASK_ALWAYS_EAGER)
+DEALIQ_DOCUMENT_EXTRACT_TIME_LIMIT = env_int("DEALIQ_DOCUMENT_EXTRACT_TIME_LIMIT", 300)
+DEALIQ_DOCUMENT_EXTRACT_SOFT_TIME_LIMIT = env_int(
+    "DEALIQ_DOCUMENT_EXTRACT_SOFT_TIME_LIMIT", DEALIQ_DOCUMENT_EXTRACT_TIME_LIMIT - 30
+)
+if not 0 < DEALIQ_DOCUMENT_EXTRACT_SOFT_TIME_LIMIT < DEALIQ_DOCUMENT_EXTRACT_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "need 0 < DEALIQ_DOCUMENT_EXTRACT_SOFT_TIME_LIMIT < DEALIQ_DOCUMENT_EXTRACT_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT"
+    )
+# The extraction task's module is not workers/tasks.py (which autodiscovery finds); workers import it too.
+CELERY_IMPORTS = ("workers.document_tasks",)
+# Uploaded files above 5 MB spool to a temporary file instead of memory; the per-file limit is
+# enforced by the upload itself (DEALIQ_DOCUMENT_MAX_FILE_BYTES). Non-file form data stays small.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# The form says "at most N files"; far beyond that the request itself is refused (400).
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, 2 * DEALIQ_DOCUMENT_MAX_FILES_PER_UPLOAD)
+
+# --- logging (docs/operations.md): JSON lines in production, readable in dev -----------------------
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if (DEBUG or TESTING) else "json")
+LOG_FILE = env_str("LOG_FILE")  # set → also a size-rotated file
+LOG_MAX_BYTES = env_int("LOG_MAX_BYTES", 20 * 1024 * 1024)
+LOG_BACKUP_COUNT = env_int("LOG_BACKUP_COUNT", 10)
+# In eager mode the command prints progress itself; workers log every step at INFO.
+LOGGING = build_logging(
+    fmt=LOG_FORMAT,
+    level=env_str("LOG_LEVEL", "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"),
+    log_file=LOG_FILE,
+    max_bytes=LOG_MAX_BYTES,
+    backup_count=LOG_BACKUP_COUNT,
+)
+# Workers log through LOGGING above (JSON in production) instead of Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- operations (docs/operations.md): Flower, health, metrics, backups, retention, disk ----------
+# Flower's address as operators reach it (the run page links each step's task there); empty = no link.
+FLOWER_URL = env_str("FLOWER_URL", "http://127.0.0.1:5555" if DEBUG else "")
+# /metrics: "user:password" for Prometheus' basic auth; staff sessions are always let in.
+METRICS_BASIC_AUTH = env_str("METRICS_BASIC_AUTH")
+# /healthz: every probe has a short timeout so the endpoint can be polled every 10 s.
+DEALIQ_HEALTH_TIMEOUT = env_float("DEALIQ_HEALTH_TIMEOUT", 1.0)
+# Beat is "seen" when its periodic watchdog runs; older than this → unhealthy.
+DEALIQ_BEAT_STALE_SECONDS = env_int(
+    "DEALIQ_BEAT_STALE_SECONDS", int(3 * CELERY_BEAT_SCHEDULE["dealiq-watchdog"]["schedule"]) + 30
+)
+# A run queued longer than this is reported as a warning (workers busy or absent).
+DEALIQ_QUEUED_WARN_SECONDS = env_int("DEALIQ_QUEUED_WARN_SECONDS", 1800)
+# Refuse to start a run or batch when the media/database disk has less free space than this.
+DEALIQ_MIN_FREE_DISK_MB = env_int("DEALIQ_MIN_FREE_DISK_MB", 500)
+DEALIQ_BACKUP_DIR = Path(env_str("DEALIQ_BACKUP_DIR", str(VAR_DIR / "backups")))
+DEALIQ_BACKUP_KEEP = env_int("DEALIQ_BACKUP_KEEP", 14)
+# Retention clean-up (`manage.py purge_old_events`): audit events and per-call usage rows.
+DEALIQ_AUDIT_RETENTION_DAYS = env_int("DEALIQ_AUDIT_RETENTION_DAYS", 365)
+DEALIQ_USAGE_RETENTION_DAYS = env_int("DEALIQ_USAGE_RETENTION_DAYS", 180)
+# The load balancer's probe reaches /healthz over plain HTTP; never redirect it to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]

@@ -1,0 +1,23 @@
+"""Errors an engine raises; the pipeline decides what each one means for a step.
+
+TransientError: worth retrying later (rate limit, overload, timeout, lost connection).
+PermanentError: retrying cannot help (bad request, auth, output still invalid after repair).
+"""
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base class for every error an engine raises on purpose."""
+
+
+class TransientError(EngineError):
+    def __init__(self, message: str, *, retry_after: float | None = None, kind: str = "transient"):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.kind = kind
+
+
+class PermanentError(EngineError):
+    def __init__(self, message: str, *, kind: str = "permanent"):
+        super().__init__(message)
+        self.kind = kind

@@ -1,0 +1,168 @@
+"""Text units: the lines and sentences rules are matched against.
+
+Every unit keeps `evidence`, a verbatim substring of its page (so grounding always finds it), and
+`text`, what rules read: the same words with markdown emphasis removed and, for a markdown table row,
+the cells labelled with their column headers ("Operating system: Windows Server 2012 R2; Servers: 40")
+the way CSV rows are already rendered by the extractor. A rule therefore sees a CSV row and a
+markdown table row alike, and still quotes the line exactly as the document has it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from ..schemas import SourcePage
+
+_LEADING_MARKERS = re.compile(r"^(?:#{1,6}\s+|[-*+\u2022]\s+|\d{1,2}[.)]\s+|>\s*)+")
+_TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_EMPHASIS = re.compile(r"\*\*|__|`")
+# A sentence ends at . ! ? followed by a capital, except after common abbreviations ("e.g. Windows").
+_SENTENCE_BREAK = re.compile(
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bincl\.)(?<!\bapprox\.)(?<!\bNo\.)(?<=[A-Za-z0-9)\]%][.!?])\s+(?=[A-Z\"'(])"
+)
+# Headings in plain text: "4.3 Privileged accounts", "IDENTITY AND ACCESS".
+_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][^.:;!?]{0,60}$")
+_RECORD_FIELD = re.compile(r"(?:^|;\s*)[^;:]{1,60}:\s*\S")
+_CLAUSE_BREAK = re.compile(r"\s*[;|]\s*")
+
+MAX_UNIT_CHARS = 600
+
+
+@dataclass(frozen=True)
+class TextUnit:
+    document_id: int
+    page_number: int
+    filename: str
+    index: int  # position within the page, for a stable order
+    evidence: str  # verbatim substring of the page text
+    text: str  # what rules match against
+    is_heading: bool = False
+
+    @property
+    def location(self) -> str:
+        return f"{self.filename or f'document {self.document_id}'} p.{self.page_number}"
+
+
+def is_record(text: str) -> bool:
+    """A "key: value; key: value" line (a CSV row or a labelled table row): never split into sentences."""
+    return len(_RECORD_FIELD.findall(text)) >= 2
+
+
+def _table_cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", _EMPHASIS.sub("", text)).strip()
+
+
+@lru_cache(maxsize=4096)  # about one large data room; bounded for long-lived workers
+def split_page(page: SourcePage) -> tuple[TextUnit, ...]:
+    """A page's units (cached: the same page is read by every domain's discovery; units are immutable)."""
+    return tuple(_split_page(page))
+
+
+def _split_page(page: SourcePage) -> list[TextUnit]:
+    units: list[TextUnit] = []
+    lines = page.text.splitlines()
+    header: list[str] | None = None
+
+    def add(evidence: str, text: str, heading: bool = False) -> None:
+        evidence = evidence.strip()
+        if len(evidence) >= 3:
+            units.append(TextUnit(page.document_id, page.page_number, page.filename, len(units), evidence, text, heading))
+
+    for number, raw in enumerate(lines):
+        line = raw.strip()
+        if not line or _TABLE_SEPARATOR.match(line):
+            continue
+        if line.startswith("|"):
+            cells = _table_cells(line)
+            next_line = lines[number + 1].strip() if number + 1 < len(lines) else ""
+            if _TABLE_SEPARATOR.match(next_line):
+                header = [_clean(c) for c in cells]
+                add(line, _clean(" | ".join(cells)), heading=True)
+                continue
+            if header and len(header) == len(cells):
+                labelled = "; ".join(f"{h}: {_clean(c)}" for h, c in zip(header, cells) if c and h)
+            else:
+                labelled = "; ".join(_clean(c) for c in cells if c)
+            add(line, labelled)
+            continue
+        header = None
+        evidence = _LEADING_MARKERS.sub("", line)
+        heading = (
+            raw.lstrip().startswith("#")
+            or (evidence.endswith(":") and len(evidence) <= 80)
+            or (line.startswith("**") and line.endswith("**"))
+            or bool(_NUMBERED_HEADING.match(line))
+            or (line.isupper() and len(line.split()) >= 2 and len(line) <= 80)  # not "TBD"
+        )
+        for sentence in _sentences(evidence):
+            add(sentence, _clean(sentence), heading)
+    return units
+
+
+def _sentences(line: str) -> Iterable[str]:
+    if is_record(line):
+        return _chunks(line, "; ")
+    parts = [p for p in _SENTENCE_BREAK.split(line) if p.strip()]
+    out: list[str] = []
+    for part in parts:
+        out.extend(_chunks(part, ", "))
+    return out
+
+
+def _chunks(text: str, separator: str) -> list[str]:
+    """Very long lines are cut at a separator so a quote stays readable (each chunk is still verbatim)."""
+    if len(text) <= MAX_UNIT_CHARS:
+        return [text]
+    chunks, current = [], ""
+    for piece in text.split(separator):
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if current and len(candidate) > MAX_UNIT_CHARS:
+            chunks.append(current)
+            current = piece
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def split_pages(pages: Iterable[SourcePage]) -> list[TextUnit]:
+    """All units of the pages in document, page and line order (the order every rule result follows)."""
+    ordered = sorted(pages, key=lambda p: (p.document_id, p.page_number))
+    return [unit for page in ordered for unit in split_page(page)]
+
+
+def answer_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where, in a unit, the answer to whatever was matched at text[start:end] sits.
+
+    Records and lists hold several answers on one line ("Backups: nightly; DR test: TBD"), so a
+    placeholder or a negation only counts in the clause that holds the match: that clause if the match
+    is its label and a value follows ("DR test: TBD"), else the clause plus the next one ("Control: DR
+    test; Status: TBD" or a headerless table row "DR test | TBD").
+    """
+    bounds = [0]
+    for sep in _CLAUSE_BREAK.finditer(text):
+        bounds.extend([sep.start(), sep.end()])
+    bounds.append(len(text))
+    clauses = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds) - 1, 2)]
+    for index, (c_start, c_end) in enumerate(clauses):
+        if c_start <= start < max(c_end, c_start + 1):
+            clause = text[c_start:c_end]
+            colon = clause.find(":")
+            if colon != -1 and start - c_start < colon and clause[colon + 1:].strip():
+                return c_start, c_end
+            if index + 1 < len(clauses):
+                return c_start, clauses[index + 1][1]
+            return c_start, c_end
+    return 0, len(text)
+
+
+def answer_window(text: str, start: int, end: int) -> str:
+    span_start, span_end = answer_span(text, start, end)
+    return text[span_start:span_end]

@@ -1,0 +1,116 @@
+"""A deal's data room from a folder or a .zip: `target/` and `buyer/` (and, for a folder, `deal.json`).
+
+Reading the room (layout, unsafe archive paths, zip-bomb guard, symbolic links) is
+dealiq.documents.iter_dataroom's job; this module stores each file through `store_document`, one file
+at a time, so a bad file is reported and the import goes on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+from dealiq.documents import ExtractionError, iter_dataroom
+from dealiq.documents.archive import is_noise, list_archive
+from dealiq.documents.dataroom import entity_of
+
+from .ingestion import Outcome, StoreResult, document_limits, store_document
+from .models import Deal
+
+# progress(index, total, entity, path, result): called after every file, skipped ones included.
+Progress = Callable[[int, int, str, str, StoreResult], None]
+
+
+class DataRoomError(ValueError):
+    """The room as a whole cannot be imported (no target/ or buyer/, an unsafe or exploding archive)."""
+
+
+def count_documents(source: Path) -> int:
+    """About how many files the import will go through, for a progress bar (nothing is decompressed)."""
+    limits = document_limits()
+    try:
+        if source.is_dir():
+            return sum(
+                1
+                for child in source.iterdir()
+                if child.is_dir() and entity_of(child.name)
+                for _, _, files in os.walk(child)
+                for name in files
+                if not is_noise(name)
+            )
+        paths = list_archive(source, limits)
+    except (OSError, ExtractionError):
+        return 0
+    return len(paths)  # members outside target/ and buyer/ get a "skipped" line too
+
+
+def import_dataroom(
+    deal: Deal, source: Path, *, uploaded_by=None, progress: Progress | None = None, extract_inline: bool | None = None
+) -> list[StoreResult]:
+    """Store every document of the room at `source` (a folder or a .zip file) into `deal`."""
+    limits = document_limits()
+    total = count_documents(source)
+    results: list[StoreResult] = []
+
+    def report(entity: str, path: str, result: StoreResult) -> None:
+        nonlocal total
+        results.append(result)
+        total = max(total, len(results))
+        if progress:
+            progress(len(results), total, entity, path, result)
+
+    def skipped(path: str, reason: str) -> None:
+        entity = entity_of(path.split("/", 1)[0]) or "-"
+        report(entity, path, StoreResult(PurePosixPath(path).name, Outcome.SKIPPED, reason))
+
+    try:
+        for item in iter_dataroom(source, limits, on_skip=skipped):
+            name = PurePosixPath(item.path).name  # versions go by file name; sub-folders only organise
+            result = store_document(
+                deal, item.entity, name, item.data, uploaded_by=uploaded_by, limits=limits, extract_inline=extract_inline
+            )
+            report(item.entity, item.path, result)
+    except ExtractionError as exc:  # layout, unsafe paths, zip bomb: refused before anything is stored
+        raise DataRoomError(f"{source}: {exc}") from None
+    if not results:
+        raise DataRoomError(f"{source} has no files under target/ or buyer/")
+    return results
+
+
+def import_folder(deal: Deal, folder: Path, *, uploaded_by=None, progress: Progress | None = None) -> list[StoreResult]:
+    """A folder data room, extracted inline (callers start a run right after)."""
+    return import_dataroom(deal, Path(folder), uploaded_by=uploaded_by, progress=progress, extract_inline=True)
+
+
+def read_deal_meta(folder: Path) -> dict:
+    meta_path = folder / "deal.json"
+    if not meta_path.exists():
+        raise DataRoomError(f"{meta_path} not found")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataRoomError(f"{meta_path} is not valid JSON: {exc}") from None
+    if not meta.get("name") or not meta.get("target_name"):
+        raise DataRoomError(f"{meta_path} needs at least name and target_name")
+    return meta
+
+
+def deal_from_folder(folder: Path, *, owner=None, uploaded_by=None) -> tuple[Deal, Counter]:
+    """Get or create the deal named in deal.json and import its documents (content dedup makes it idempotent)."""
+    meta = read_deal_meta(folder)
+    deal = Deal.objects.filter(name=meta["name"]).order_by("id").first()
+    if deal is None:
+        deal = Deal.objects.create(
+            name=meta["name"],
+            target_name=meta["target_name"],
+            buyer_name=meta.get("buyer_name", ""),
+            deal_type=meta.get("deal_type", "acquisition"),
+            industry=meta.get("industry", ""),
+            reference_date=dt.date.fromisoformat(meta["reference_date"]) if meta.get("reference_date") else dt.date.today(),
+            owner=owner,
+        )
+    results = import_folder(deal, folder, uploaded_by=uploaded_by)
+    return deal, Counter(r.outcome for r in results)

@@ -1,0 +1,135 @@
+"""Deal list and the deal's documents: list + upload (analysts and managers), detail with page text."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, Max, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+from django.views.generic import ListView, TemplateView
+
+from workers.document_tasks import finish_upload
+
+from .access import get_deal_for
+from .forms import UploadForm
+from .highlight import highlight, quote_pattern
+from .ingestion import document_limits, store_uploaded_file
+from .models import Deal, Document, Role
+from .uploads import install_original_name_handler, original_name
+
+PAGES_PER_SCREEN = 50  # a 2,000-page PDF is shown 50 pages at a time; ?page=N picks the screen with N
+
+
+class DealListView(LoginRequiredMixin, ListView):
+    template_name = "deals/deal_list.html"
+    context_object_name = "deals"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            Deal.objects.visible_to(self.request.user)
+            .annotate(
+                document_count=Count("documents", distinct=True),
+                last_run=Max("runs__number"),
+                completed_runs=Count("runs", filter=Q(runs__status="completed"), distinct=True),
+            )
+            .order_by("name")
+        )
+
+
+def _documents_context(request, deal: Deal, **extra) -> dict:
+    return {
+        "deal": deal,
+        "documents": Document.objects.for_deal(deal).for_listing(),
+        "can_upload": deal.user_has_role(request.user, Role.ANALYST),
+        "limits": document_limits(),
+        **extra,
+    }
+
+
+class DocumentListView(LoginRequiredMixin, TemplateView):
+    """Every document of the deal, every version, with its status; the upload form for analysts."""
+
+    template_name = "deals/documents.html"
+
+    def get(self, request, deal_id: int):
+        deal = get_deal_for(request.user, deal_id)
+        return render(request, self.template_name, _documents_context(request, deal, form=UploadForm()))
+
+
+@csrf_exempt  # only so the name-keeping upload handler is installed before the body is parsed…
+@login_required
+@require_POST
+def upload_documents(request, deal_id: int):
+    # …roles are checked before a byte of the body is read: a viewer gets 403, a non-member 404.
+    deal = get_deal_for(request.user, deal_id, role=Role.ANALYST)
+    install_original_name_handler(request)
+    return _upload(request, deal)
+
+
+@csrf_protect  # …and CSRF is then checked exactly as for any other form.
+def _upload(request, deal: Deal):
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "deals/documents.html", _documents_context(request, deal, form=form), status=400)
+    entity = form.cleaned_data["entity"]
+    limits = document_limits()
+    results = [
+        store_uploaded_file(deal, entity, original_name(f), f, uploaded_by=request.user, limits=limits)
+        for f in form.cleaned_data["files"]
+    ]
+    finish_upload(results, deal=deal, actor=request.user, source="upload")
+    for result in results:
+        if result.document is not None:
+            result.document.refresh_from_db()  # an eager extraction task may have just finished
+    return render(request, "deals/documents.html", _documents_context(request, deal, form=UploadForm(), results=results))
+
+
+class DocumentDetailView(LoginRequiredMixin, TemplateView):
+    """One document: its versions and its page text. `?page=N` + `#page-N` opens a page, `?q=` marks a quote."""
+
+    template_name = "deals/document_detail.html"
+
+    def get_context_data(self, deal_id: int, doc_id: int, **kwargs):
+        context = super().get_context_data(**kwargs)
+        deal = get_deal_for(self.request.user, deal_id)
+        document = get_object_or_404(Document.objects.for_deal(deal).select_related("uploaded_by"), pk=doc_id)
+        wanted = self._wanted_page(document)
+        first = ((wanted or 1) - 1) // PAGES_PER_SCREEN * PAGES_PER_SCREEN + 1
+        last = first + PAGES_PER_SCREEN - 1
+        quote = self.request.GET.get("q", "").strip()
+        pattern = quote_pattern(quote)
+        pages, matches = [], 0
+        for page in document.pages.filter(number__gte=first, number__lte=last).order_by("number"):
+            html, found = highlight(page.text, pattern)
+            matches += found
+            pages.append({"number": page.number, "html": html, "current": page.number == wanted, "matches": found})
+        context.update(
+            deal=deal,
+            document=document,
+            versions=Document.objects.versions_of(document).select_related("uploaded_by"),
+            pages=pages,
+            wanted_page=wanted,
+            quote=quote,
+            quote_matches=matches,
+            previous_screen=first - PAGES_PER_SCREEN if first > 1 else None,
+            next_screen=last + 1 if last < document.page_count else None,
+            screen_first=first,
+            screen_last=min(last, document.page_count),
+        )
+        return context
+
+    def _wanted_page(self, document: Document) -> int | None:
+        raw = self.request.GET.get("page")
+        if not raw:
+            return None
+        try:
+            number = int(raw)
+        except ValueError:
+            raise Http404("page must be a number") from None
+        if not 1 <= number <= max(document.page_count, 1):
+            raise Http404(f"the document has no page {number}")
+        return number
+

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from deals.models import Deal
+
+
+@pytest.fixture(autouse=True)
+def _unbind_producer_pool():
+    """An eager `.delay()` leaves the Celery app's producer pool bound to memory://, and RealStack
+    (tests/support/worker.py) resets app._pool but not that pool: a later worker test in the same
+    process would then ping and publish into memory. Drop it around every test of this folder."""
+    from config.celery_app import app
+
+    app.amqp._producer_pool = None
+    yield
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def deal(db):
+    return Deal.objects.create(name="Project Falcon", target_name="Falcon GmbH", buyer_name="Hawk plc")
+
+
+@pytest.fixture
+def upload(client):
+    """upload(deal, entity, [(name, bytes), …]) → the response of ONE multi-file POST to the upload view."""
+    from django.urls import reverse
+
+    from .builders import multipart
+
+    def post(deal, entity, files):
+        body, content_type = multipart({"entity": entity}, [("files", name, data) for name, data in files])
+        return client.post(reverse("deals:upload", args=[deal.pk]), data=body, content_type=content_type)
+
+    return post
+
+
+def outcomes(response) -> dict[str, tuple[str, str]]:
+    """{name as sent: (outcome, message)} from an upload response."""
+    return {r.filename: (r.outcome, r.message) for r in response.context["results"]}

@@ -1,0 +1,127 @@
+"""Uploading through the deal's documents page: bad files refused one by one, good ones stored."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from analysis.models import AuditEvent
+from deals.ingestion import display_name
+from deals.models import Document, DocumentPage, DocumentStatus, Role
+
+from . import builders
+from .conftest import outcomes
+
+pytestmark = pytest.mark.django_db
+
+SIZE_LIMIT = 10 * 1024 * 1024  # the size-limit case needs a small limit; everything else runs on defaults
+
+
+def stored_files(media_root: Path) -> list[str]:
+    return sorted(p.name for p in Path(media_root).rglob("*") if p.is_file())
+
+
+def test_one_upload_refuses_each_bad_file_with_its_reason_and_stores_the_good_ones(
+    client, deal, member, upload, settings
+):
+    settings.DEALIQ_DOCUMENT_MAX_FILE_BYTES = SIZE_LIMIT
+    analyst = member(deal, Role.ANALYST)
+    client.force_login(analyst)
+    good_pdf = builders.pdf("Firewall: Cisco ASA 5510 at the Hamburg site.", "ERP: SAP ECC 6.0, support ends 2027.")
+    bad = {
+        "broken.pdf": (builders.corrupt_pdf(), "damaged"),
+        "locked.pdf": (builders.encrypted_pdf(), "password-protected"),
+        "empty.txt": (b"", "empty (0 bytes)"),
+        "huge.txt": (b"a" * (SIZE_LIMIT + 1024 * 1024), "the file is 11 MB, over the limit of 10 MB"),
+        "memo.docx": (builders.docx_zip_bomb(), "zip bomb"),
+        "assets.xlsx": (builders.xlsx_with_rows(10**6), "more than 100,000 rows"),
+        "setup.pdf": (builders.windows_exe(), "Windows executable, not a PDF"),
+        "../../etc/passwd.txt": (b"root:x:0:0:root:/root:/bin/bash\n", "folder path"),
+        "report\x00.txt": (b"harmless text with a NUL in its name", "control characters"),
+        "invoice\u202etxt.exe.txt": (b"harmless text with a bidi override in its name", "right-to-left override"),
+    }
+    files = [("network.pdf", good_pdf), *((name, data) for name, (data, _) in bad.items()), ("notes.txt", b"Backups run nightly.")]
+
+    response = upload(deal, "target", files)
+
+    assert response.status_code == 200
+    results = outcomes(response)
+    assert list(results) == [display_name(name) for name, _ in files], "one result per file, in order, names as sent"
+    for name, (_, reason) in bad.items():
+        outcome, message = results[display_name(name)]
+        assert outcome == "rejected", (name, outcome, message)
+        assert reason in message, (name, message)
+    assert results["network.pdf"] == ("stored", "2 pages")
+    assert results["notes.txt"][0] == "stored"
+
+    docs = Document.objects.for_deal(deal).order_by("filename")
+    assert [(d.filename, d.status, d.page_count, d.uploaded_by) for d in docs] == [
+        ("network.pdf", DocumentStatus.EXTRACTED, 2, analyst),
+        ("notes.txt", DocumentStatus.EXTRACTED, 1, analyst),
+    ]
+    assert "Cisco ASA 5510" in DocumentPage.objects.get(document__filename="network.pdf", number=1).text
+    # Nothing of a refused file reached storage, and nothing was written outside the deal's folder.
+    assert stored_files(settings.MEDIA_ROOT) == sorted(Path(d.file.name).name for d in docs)
+    assert all(Path(d.file.path).resolve().is_relative_to(Path(settings.MEDIA_ROOT).resolve()) for d in docs)
+    events = AuditEvent.objects.filter(deal=deal)
+    assert events.filter(event_type="document.uploaded", actor=analyst).count() == 2
+    assert events.filter(event_type="document.rejected").count() == len(bad)
+    # The page shows every reason.
+    html = response.content.decode()
+    assert "report\\x00.txt" in html and "passwd.txt" in html
+    assert html.count('class="result-rejected"') == len(bad)
+
+
+def test_names_are_sanitised_for_storage_and_kept_as_sent_for_display(client, deal, member, upload):
+    client.force_login(member(deal, Role.ANALYST))
+    response = upload(deal, "buyer", [("  Q3 report: final?.txt", b"Quarter three."), ("CON.txt", b"Device name.")])
+    assert [r.outcome for r in response.context["results"]] == ["stored", "stored"]
+    docs = {d.original_name: d for d in Document.objects.for_deal(deal)}
+    assert docs["  Q3 report: final?.txt"].filename == "Q3 report_ final_.txt"
+    assert docs["CON.txt"].filename == "_CON.txt"
+    assert all(d.entity == "buyer" for d in docs.values())
+    page = client.get(reverse("deals:documents", args=[deal.pk])).content.decode()
+    assert "Q3 report_ final_.txt" in page and "uploaded as" in page
+
+
+def test_viewer_gets_403_non_member_404_and_nothing_is_stored(client, deal, member, make_user, upload):
+    client.force_login(member(deal, Role.VIEWER))
+    assert upload(deal, "target", [("notes.txt", b"hello")]).status_code == 403
+    page = client.get(reverse("deals:documents", args=[deal.pk]))
+    assert page.status_code == 200 and not page.context["can_upload"]
+    assert 'enctype="multipart/form-data"' not in page.content.decode()
+
+    client.force_login(make_user("outsider"))
+    assert upload(deal, "target", [("notes.txt", b"hello")]).status_code == 404
+    assert client.get(reverse("deals:documents", args=[deal.pk])).status_code == 404
+    assert not Document.objects.exists()
+
+
+def test_manager_may_upload_and_anonymous_is_sent_to_login(client, deal, member, upload):
+    assert upload(deal, "target", [("notes.txt", b"hello")]).status_code == 302
+    client.force_login(member(deal, Role.MANAGER))
+    assert upload(deal, "target", [("notes.txt", b"hello")]).context["results"][0].outcome == "stored"
+
+
+def test_upload_checks_csrf(deal, member):
+    from django.test import Client
+
+    from .builders import multipart
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member(deal, Role.ANALYST))
+    body, content_type = multipart({"entity": "target"}, [("files", "notes.txt", b"hello")])
+    response = client.post(reverse("deals:upload", args=[deal.pk]), data=body, content_type=content_type)
+    assert response.status_code == 403
+    assert not Document.objects.exists()
+
+
+def test_form_errors_are_shown_not_raised(client, deal, member, upload, settings):
+    client.force_login(member(deal, Role.ANALYST))
+    assert upload(deal, "nobody", [("notes.txt", b"hello")]).status_code == 400
+    settings.DEALIQ_DOCUMENT_MAX_FILES_PER_UPLOAD = 2
+    response = upload(deal, "target", [(f"n{i}.txt", f"note {i}".encode()) for i in range(3)])
+    assert response.status_code == 400
+    assert "At most 2 files per upload" in response.content.decode()
+    assert not Document.objects.exists()

@@ -1,0 +1,162 @@
+"""The Claude engine through the real pipeline, against the fake Messages API server."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analysis.models import (
+    AnalysisRun,
+    AuditEvent,
+    EngineCall,
+    Fact,
+    FactFindingLink,
+    Finding,
+    Gap,
+    RunStatus,
+    RunStep,
+    StepKind,
+    StepStatus,
+)
+from dealiq.domains import DOMAIN_KEYS
+from workers.pipeline import start_run
+
+from ..fakes.fixtures import FAKE_API_KEY, fake_anthropic  # noqa: F401  (pytest fixture)
+from ..support.services import TEST_BROKER_URL
+from ..support.worker import RealStack, require_real_stack
+from .test_real_worker import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def claude_settings(settings, fake_anthropic, tmp_path, monkeypatch):  # noqa: F811
+    """DEALIQ_ENGINE=anthropic pointed at the fake server, with a private warm-up gate directory."""
+    settings.ANTHROPIC_API_KEY = FAKE_API_KEY
+    settings.ANTHROPIC_BASE_URL = fake_anthropic.base_url
+    settings.ANTHROPIC_MAX_RETRIES = 0
+    settings.ANTHROPIC_TIMEOUT = 30.0
+    settings.DEALIQ_ENGINE = "anthropic"
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # FileWarmupGate's markers live in the temp dir
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return settings
+
+
+def assert_complete_claude_run(run: AnalysisRun, model: str = "claude-sonnet-4-6") -> None:
+    assert run.status == RunStatus.COMPLETED, run.error
+    assert (run.engine, run.model) == ("anthropic", model)
+    steps = RunStep.objects.filter(run=run)
+    assert steps.count() == 18 and set(steps.values_list("status", flat=True)) == {StepStatus.DONE}
+    assert Fact.objects.for_run(run).exists()
+    assert Gap.objects.for_run(run).exists()
+    assert Finding.objects.for_run(run).exists()
+    assert FactFindingLink.objects.filter(finding__run=run).exists()
+    # The fake adds one fabricated quote per discovery call: it must be dropped, and counted.
+    assert not Fact.objects.for_run(run).filter(evidence__icontains="quantum mainframe").exists()
+    discover = steps.exclude(kind=StepKind.REASON)
+    assert all(step.dropped_ungrounded > 0 for step in discover)
+    assert run.dropped_ungrounded == sum(s.dropped_ungrounded for s in steps) > 0
+    calls = EngineCall.objects.filter(run=run)
+    assert calls.count() == run.calls == sum(s.calls for s in steps) > 0
+    assert not calls.filter(request_id="").exists()
+    assert calls.values("request_id").distinct().count() == calls.count()
+    assert set(calls.values_list("model", flat=True)) == {model}
+    assert calls.filter(cache_read_input_tokens__gt=0).exists()
+    assert calls.filter(cache_creation_input_tokens__gt=0).exists()
+    assert run.cost > 0 and all(s.cost > 0 for s in steps if s.calls)
+    assert run.input_tokens == sum(c.input_tokens for c in calls)
+    assert run.cache_read_input_tokens == sum(c.cache_read_input_tokens for c in calls)
+
+
+def test_sample_deal_with_claude_engine_eager(sample_deal, claude_settings, fake_anthropic):  # noqa: F811
+    run = start_run(sample_deal)
+    run.refresh_from_db()
+
+    assert_complete_claude_run(run)
+    for domain in DOMAIN_KEYS:
+        assert Fact.objects.for_run(run).for_domain(domain).exists(), domain
+    assert len(fake_anthropic.message_requests) == run.calls
+    # Per-deal and per-batch sums come from the same rows.
+    totals = AnalysisRun.objects.for_deal(sample_deal).usage_totals()
+    assert totals["calls"] == run.calls and totals["cost"] == run.cost
+    assert AnalysisRun.objects.none().usage_totals()["cost"] == 0
+
+
+def test_switching_engines_is_one_setting_and_the_run_records_it(sample_deal, claude_settings, settings):
+    settings.ANTHROPIC_MODEL = "claude-haiku-4-5"
+    claude = start_run(sample_deal)
+    claude.refresh_from_db()
+    settings.DEALIQ_ENGINE = "offline"
+    offline = start_run(sample_deal)
+    offline.refresh_from_db()
+
+    assert (claude.status, claude.engine, claude.model) == (RunStatus.COMPLETED, "anthropic", "claude-haiku-4-5")
+    assert set(EngineCall.objects.filter(run=claude).values_list("model", flat=True)) == {"claude-haiku-4-5"}
+    assert offline.status == RunStatus.COMPLETED and offline.engine == "offline"
+    assert not EngineCall.objects.filter(run=offline).exists()
+    assert AnalysisRun.objects.for_deal(sample_deal).usage_totals()["calls"] == claude.calls
+
+
+def test_overloaded_and_rate_limited_calls_retry_then_complete(
+    sample_deal, claude_settings, fake_anthropic, fast_backoff  # noqa: F811
+):
+    is_apps_target = lambda r: r.domain == "applications" and r.entity == "target"  # noqa: E731
+    fake_anthropic.fail_next(529, when=is_apps_target)
+    fake_anthropic.fail_next(429, headers={"retry-after": "0.2"}, when=is_apps_target)
+
+    run = start_run(sample_deal, domains=["applications"])
+    run.refresh_from_db()
+
+    assert run.status == RunStatus.COMPLETED, run.error
+    step = RunStep.objects.get(run=run, domain="applications", kind=StepKind.DISCOVER_TARGET)
+    assert (step.status, step.retries) == (StepStatus.DONE, 2)
+    scheduled = list(AuditEvent.objects.for_run(run).filter(event_type="step.retry_scheduled").order_by("at", "id"))
+    assert len(scheduled) == 2
+    assert scheduled[1].data["retry_after"] == pytest.approx(0.2)
+    assert scheduled[1].data["countdown"] >= 0.2  # Retry-After is a floor over the backoff
+    assert Fact.objects.for_run(run).filter(domain="applications", entity="target").exists()
+
+
+def test_bad_api_key_fails_the_step_permanently_with_a_readable_error(
+    sample_deal, claude_settings, fake_anthropic  # noqa: F811
+):
+    fake_anthropic.fail_next(401, message="invalid x-api-key", times=50)
+
+    run = start_run(sample_deal, domains=["applications"])
+    run.refresh_from_db()
+
+    assert run.status == RunStatus.FAILED
+    step = RunStep.objects.get(run=run, domain="applications", kind=StepKind.DISCOVER_TARGET)
+    assert step.status == StepStatus.FAILED and step.retries == 0
+    assert "401" in step.error and "authentication" in step.error.lower()
+    assert "Traceback" not in step.error and "Traceback" not in run.error
+    assert len(fake_anthropic.message_requests) == 1  # permanent: not retried
+
+
+@pytest.mark.worker
+@pytest.mark.slow
+def test_sample_deal_with_claude_engine_on_a_real_worker(sample_deal, fake_anthropic):  # noqa: F811
+    require_real_stack()
+    import redis
+
+    client = redis.Redis.from_url(TEST_BROKER_URL)
+    stale = list(client.scan_iter("dealiq:warmup:*"))
+    if stale:
+        client.delete(*stale)
+    env = {
+        "DEALIQ_ENGINE": "anthropic",
+        "ANTHROPIC_API_KEY": FAKE_API_KEY,
+        "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
+        "ANTHROPIC_PRICES": json.dumps({"claude-sonnet-4-6": {"input": 3.0, "output": 15.0}}),
+    }
+    with RealStack(extra_env=env) as stack:
+        worker = stack.start_worker(concurrency=2)
+        run = wait_for(start_run(sample_deal, engine="anthropic"), timeout=180)
+        assert run.status == RunStatus.COMPLETED, f"{run.error}\n{worker.log_tail()}"
+
+    assert_complete_claude_run(run)
+    assert all(step.worker.startswith("w0-") for step in RunStep.objects.filter(run=run))
+    # The Redis warm-up gate ran in the worker: the cache prefixes it warmed are marked there.
+    assert list(client.scan_iter("dealiq:warmup:*:warm"))

@@ -1,0 +1,21 @@
+"""Engines for pipeline tests. They wrap the real offline engine and misbehave on purpose.
+
+Registered for a run through DEALIQ_EXTRA_ENGINES (read by workers.engines at call time), so they work
+in eager mode and in worker subprocesses alike.
+"""
+from __future__ import annotations
+
+from dealiq.engines.offline import OfflineEngine
+
+EXPLODE_DOMAIN = "network"
+
+
+class ExplodingEngine(OfflineEngine):
+    """Raises inside the engine while discovering the target's network domain."""
+
+    name = "exploding"
+
+    def discover(self, request):
+        if request.domain == EXPLODE_DOMAIN and request.entity == "target":
+            raise RuntimeError("simulated crash inside the engine")
+        return super().discover(request)

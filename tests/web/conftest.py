@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+from deals.models import Role
+
+from .builders import make_deal, persist_run, sample_results
+
+
+@pytest.fixture
+def falcon(db):
+    """A deal with one completed run of sample results: (deal, run, facts, gaps, findings) as items."""
+    deal = make_deal()
+    facts, gaps, findings = sample_results(deal)
+    run = persist_run(deal, facts, gaps, findings)
+    return deal, run, facts, gaps, findings
+
+
+@pytest.fixture
+def people(falcon, member, make_user):
+    deal = falcon[0]
+    return {
+        "viewer": member(deal, Role.VIEWER, "v"),
+        "analyst": member(deal, Role.ANALYST, "a"),
+        "manager": member(deal, Role.MANAGER, "m"),
+        "outsider": make_user("outsider"),
+    }

@@ -1,0 +1,1 @@
+"""Operations: health checks, metrics, disk preflight, backups, log context. One module per job."""

@@ -1,0 +1,26 @@
+"""A short-timeout Redis client on the Celery broker, for probes that must never hang."""
+from __future__ import annotations
+
+from config.celery_app import app
+
+
+def broker_url() -> str:
+    url = app.conf.broker_url or ""
+    return url.split(";")[0].strip()  # a failover list: probe the first
+
+
+def broker_is_redis() -> bool:
+    return broker_url().startswith(("redis://", "rediss://", "unix://"))
+
+
+def redis_client(timeout: float):
+    import redis
+
+    return redis.Redis.from_url(broker_url(), socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+def queue_keys(queue: str) -> list[str]:
+    """The Redis lists behind one Celery queue: priority steps live in "<queue><sep><n>" keys."""
+    options = app.conf.broker_transport_options or {}
+    sep = options.get("sep", "\x06\x16")
+    return [queue] + [f"{queue}{sep}{n}" for n in options.get("priority_steps", [])[1:]]

@@ -1,0 +1,222 @@
+"""Executing one step: rate limit → claim → engine (outside any transaction) → persist, or fail / retry.
+
+The Celery task is a thin shell around `execute_step`; tests call `execute_step` directly. Nothing here
+sleeps: waiting (rate limit, backoff) is always a retry countdown, so a worker process is never blocked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import traceback
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.db.models import Count, Sum
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from analysis.models import AnalysisRun, Fact, Gap, StepKind
+from analysis.services import inputs
+from analysis.services.steps import (
+    Claim,
+    StaleClaim,
+    claim_step,
+    fail_step,
+    heartbeat,
+    is_cancelled,
+    persist_discovery,
+    persist_reasoning,
+    push_heartbeat,
+    release_for_retry,
+    save_batch_checkpoint,
+    saved_batches,
+    step_is_claimable,
+)
+from dealiq.errors import PermanentError, TransientError
+from dealiq.schemas import DiscoveryRequest, ReasoningRequest, SchemaError
+from deals.models import DocumentPage
+
+from . import ratelimit
+from .engines import engine_for
+from .ops.logcontext import add_log_context, with_step_log_context
+from .retry import backoff
+
+logger = logging.getLogger("dealiq.steps")
+
+# A lost or broken database connection is worth retrying, like a provider timeout.
+DB_TRANSIENT = (OperationalError, InterfaceError)
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    status: str  # done | skipped | failed | retry | throttled | stale
+    detail: str = ""
+    countdown: float | None = None
+    counts: dict | None = None
+
+
+class HeartbeatThread:
+    """Refreshes the step's and the run's heartbeat while the engine works (a long model call must not
+    look like a dead worker). Daemon thread with its own DB connection, closed when it stops."""
+
+    def __init__(self, claim: Claim, interval: float):
+        self.claim = claim
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{claim.step_id}", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    heartbeat(self.claim)
+                except DB_TRANSIENT:
+                    logger.warning("heartbeat failed for step %s; retrying next tick", self.claim.step_id)
+                    connection.close()
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "HeartbeatThread":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+
+def estimated_tokens(run: AnalysisRun, domain: str, kind: str) -> int:
+    """Rough input tokens of the step's model calls (~4 characters a token), for the tokens/min budget."""
+    if kind == StepKind.REASON:
+        facts = Fact.objects.for_run(run).for_domain(domain).aggregate(n=Count("id"), chars=Sum(Length("evidence")))
+        gaps = Gap.objects.for_run(run).for_domain(domain).count()
+        return 1000 + (facts["chars"] or 0) // 4 + 60 * ((facts["n"] or 0) + gaps)
+    entity = "target" if kind == StepKind.DISCOVER_TARGET else "buyer"
+    doc_ids = [d["id"] for d in run.document_manifest if d["entity"] == entity]
+    chars = DocumentPage.objects.filter(document_id__in=doc_ids).aggregate(n=Sum(Length("text")))["n"] or 0
+    return 1000 + chars // 4
+
+
+def _discover(claim: Claim, run: AnalysisRun, engine) -> dict:
+    request = DiscoveryRequest(
+        deal=inputs.deal_context(run),
+        domain=claim.domain,
+        entity=claim.entity,
+        pages=inputs.manifest_pages(run, claim.entity),
+        completed_batches=saved_batches(claim.step_id),
+        on_batch_done=lambda index, result: save_batch_checkpoint(claim, index, result),
+        should_stop=lambda: is_cancelled(claim.run_id),
+    )
+    result = engine.discover(request)
+    return persist_discovery(claim, result)
+
+
+def _reason(claim: Claim, run: AnalysisRun, engine) -> dict:
+    request = ReasoningRequest(
+        deal=inputs.deal_context(run),
+        domain=claim.domain,
+        facts=inputs.fact_records(run, claim.domain),
+        gaps=inputs.gap_records(run, claim.domain),
+        should_stop=lambda: is_cancelled(claim.run_id),
+    )
+    result = engine.reason(request)
+    return persist_reasoning(claim, result)
+
+
+def _throttle(run: AnalysisRun, engine, domain: str, kind: str) -> float:
+    """Seconds to wait for the provider's rate limit (0: a token was taken, go ahead)."""
+    provider = getattr(engine, "provider", None) or getattr(engine, "name", run.engine)
+    wait = ratelimit.acquire(provider, estimated_tokens(run, domain, kind))
+    if wait > 0:
+        push_heartbeat(run.pk, timezone.now() + dt.timedelta(seconds=wait))
+    return wait
+
+
+def _retry_transient(claim: Claim, exc: Exception, log_ctx: str) -> StepOutcome:
+    kind = getattr(exc, "kind", "database" if isinstance(exc, DB_TRANSIENT) else "transient")
+    message = f"{kind}: {exc}"
+    if claim.attempts_since_requeue >= settings.DEALIQ_STEP_MAX_ATTEMPTS:
+        fail_step(
+            claim,
+            f"gave up after {claim.attempts_since_requeue} attempts; last error {message}",
+            full_error=f"{message}\n\n{traceback.format_exc()}",
+        )
+        logger.error("step out of retries %s: %s", log_ctx, exc)
+        return StepOutcome("failed", message)
+    plan = backoff(
+        claim.attempts_since_requeue - 1,
+        base=settings.DEALIQ_RETRY_BACKOFF_BASE,
+        cap=settings.DEALIQ_RETRY_BACKOFF_CAP,
+        retry_after=getattr(exc, "retry_after", None),
+    )
+    release_for_retry(
+        claim,
+        message,
+        countdown=plan.delay,
+        data={"window": plan.window, "retry_after": getattr(exc, "retry_after", None)},
+    )
+    logger.warning("step transient error %s, retry in %.1fs: %s", log_ctx, plan.delay, exc)
+    return StepOutcome("retry", message, countdown=plan.delay)
+
+
+@with_step_log_context  # run, deal, domain, kind, attempt on every log line of the step
+def execute_step(
+    run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "", retries: int = 0
+) -> StepOutcome:
+    close_old_connections()
+    run = engine = None
+    try:
+        not_claimable = step_is_claimable(run_id, domain, kind)
+        if not not_claimable:
+            run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
+            engine = engine_for(run.engine)
+            wait = _throttle(run, engine, domain, kind)
+            if wait > 0:
+                logger.info("step throttled run=%s domain=%s kind=%s: retry in %.2fs", run_id, domain, kind, wait)
+                return StepOutcome("throttled", "rate limit", countdown=wait)
+    except DB_TRANSIENT as exc:  # nothing claimed yet: just come back later
+        connection.close()
+        return StepOutcome("throttled", f"database: {exc}", countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
+    except Exception:  # e.g. an unknown engine: the claimed step below fails with a readable error
+        run = engine = None
+    claimed = claim_step(run_id, domain, kind, task_id=task_id, worker=worker)
+    if claimed.claim is None:
+        logger.info("step skipped run=%s domain=%s kind=%s: %s", run_id, domain, kind, claimed.skip_reason)
+        return StepOutcome("skipped", claimed.skip_reason)
+    claim = claimed.claim
+    log_ctx = f"run={run_id} domain={domain} kind={kind} attempt={claim.attempt}"
+    add_log_context(attempt=claim.attempt, deal_id=getattr(run, "deal_id", None))
+    try:
+        if run is None:  # the claimable check said no, yet the claim went through (state changed between)
+            run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
+            engine = engine_for(run.engine)
+        with HeartbeatThread(claim, settings.DEALIQ_HEARTBEAT_INTERVAL_SECONDS):
+            counts = _reason(claim, run, engine) if kind == StepKind.REASON else _discover(claim, run, engine)
+    except StaleClaim as exc:
+        logger.warning("step result discarded %s: %s", log_ctx, exc)
+        return StepOutcome("stale", str(exc))
+    except TransientError as exc:
+        return _retry_transient(claim, exc, log_ctx)
+    except DB_TRANSIENT as exc:
+        connection.close()
+        try:
+            return _retry_transient(claim, exc, log_ctx)
+        except DB_TRANSIENT:
+            # Still no database: the step stays `running` and the next claim (this retry, or the
+            # watchdog's re-queue) takes it over.
+            connection.close()
+            return StepOutcome("retry", str(exc), countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
+    except (PermanentError, SchemaError) as exc:
+        fail_step(claim, f"{getattr(exc, 'kind', 'invalid output')}: {exc}", full_error=traceback.format_exc())
+        logger.error("step failed %s: %s", log_ctx, exc)
+        return StepOutcome("failed", str(exc))
+    except Exception as exc:  # a bug or an unexpected library error: fail readably, keep the trace
+        full = traceback.format_exc()
+        fail_step(claim, f"{type(exc).__name__}: {exc}", full_error=full)
+        logger.exception("step crashed %s", log_ctx)
+        return StepOutcome("failed", f"{type(exc).__name__}: {exc}")
+    logger.info("step done %s %s", log_ctx, counts)
+    return StepOutcome("done", counts=counts)
+
