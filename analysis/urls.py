@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("<int:deal_id>/runs/<int:a>/compare/<int:b>/", compare.CompareView.as_view(), name="compare"),
     # Pipeline: run page (timeline, progress, re-queue/cancel for managers), audit trail, batches
+    path("<int:deal_id>/runs/start/", runs.RunStartView.as_view(), name="run_start"),
     path("<int:deal_id>/runs/<int:number>/", runs.RunDetailView.as_view(), name="run"),
     path("<int:deal_id>/runs/<int:number>/status.json", runs.RunStatusView.as_view(), name="run_status"),
     path("<int:deal_id>/runs/<int:number>/requeue/", runs.RunRequeueView.as_view(), name="run_requeue"),

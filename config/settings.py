@@ -217,11 +217,11 @@ DEALIQ_ERROR_MAX_CHARS = env_int("DEALIQ_ERROR_MAX_CHARS", 2000)
 
 # --- DealIQ pipeline reliability (docs/pipeline.md) --------------------------------------------
 # Rate limits per provider, shared by every worker through Redis: "provider=requests/tokens" per
-# period, e.g. "anthropic=50/40000". 0 means no limit on that dimension; a provider not listed is
+# period, e.g. "anthropic=1000/450000". 0 means no limit on that dimension; a provider not listed is
 # not limited (the offline engine makes no calls).
 DEALIQ_RATE_LIMITS = {
     name.strip(): {"requests": int(rpm or 0), "tokens": int(tpm or 0)}
-    for name, _, limits in (item.partition("=") for item in env_list("DEALIQ_RATE_LIMITS", ["anthropic=50/40000"]))
+    for name, _, limits in (item.partition("=") for item in env_list("DEALIQ_RATE_LIMITS", ["anthropic=1000/450000"]))
     for rpm, _, tpm in [limits.partition("/")]
     if name.strip()
 }

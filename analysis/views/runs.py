@@ -14,9 +14,12 @@ from django.views.generic import TemplateView
 
 from deals.access import get_deal_for
 from deals.models import Role
-from workers.pipeline import cancel_run, requeue_run
+from workers.pipeline import cancel_run, requeue_run, start_run
 
-from ..models import STEP_ORDER, AnalysisRun, AuditEvent, RunStep
+from ..models import STEP_ORDER, AnalysisRun, AuditEvent, EngineCall, RunStep
+from ..services.runs import RunStateError
+
+ENGINE_CALLS_SHOWN = 100
 
 
 def run_for(user, deal_id: int, number: int, *, role: str = Role.VIEWER) -> AnalysisRun:
@@ -75,6 +78,7 @@ class RunDetailView(LoginRequiredMixin, TemplateView):
             can_requeue=run.status in ("failed", "cancelled"),
             can_cancel=run.status in ("queued", "running"),
             events=AuditEvent.objects.for_run(run).order_by("-at", "-id")[:30],
+            engine_calls=EngineCall.objects.filter(run=run).select_related("step")[:ENGINE_CALLS_SHOWN],
         )
         return context
 
@@ -93,9 +97,27 @@ class _RunTransitionView(LoginRequiredMixin, View):
 
     def post(self, request, deal_id: int, number: int):
         run = run_for(request.user, deal_id, number, role=Role.MANAGER)
-        result = self.transition(run, request.user)
-        (messages.success if result.changed else messages.warning)(request, result.message)
+        try:
+            result = self.transition(run, request.user)
+        except RunStateError as exc:  # e.g. not enough disk space to take more work
+            messages.error(request, str(exc))
+        else:
+            (messages.success if result.changed else messages.warning)(request, result.message)
         return redirect(reverse("analysis:run", args=[deal_id, number]))
+
+
+class RunStartView(LoginRequiredMixin, View):
+    """Analysts and managers start a new run of the deal on the configured engine."""
+
+    def post(self, request, deal_id: int):
+        deal = get_deal_for(request.user, deal_id, role=Role.ANALYST)
+        try:
+            run = start_run(deal, triggered_by=request.user)
+        except RunStateError as exc:
+            messages.error(request, f"The run was not started: {exc}")
+            return redirect(reverse("analysis:deal", args=[deal_id]))
+        messages.success(request, f"Run {run.number} started on the {run.engine} engine.")
+        return redirect(reverse("analysis:run", args=[deal_id, run.number]))
 
 
 class RunRequeueView(_RunTransitionView):

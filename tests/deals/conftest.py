@@ -5,18 +5,6 @@ import pytest
 from deals.models import Deal
 
 
-@pytest.fixture(autouse=True)
-def _unbind_producer_pool():
-    """An eager `.delay()` leaves the Celery app's producer pool bound to memory://, and RealStack
-    (tests/support/worker.py) resets app._pool but not that pool: a later worker test in the same
-    process would then ping and publish into memory. Drop it around every test of this folder."""
-    from config.celery_app import app
-
-    app.amqp._producer_pool = None
-    yield
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def deal(db):
     return Deal.objects.create(name="Project Falcon", target_name="Falcon GmbH", buyer_name="Hawk plc")

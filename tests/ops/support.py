@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -49,14 +50,3 @@ def http_json(url: str, auth: str | None = None):
     status, body = http_get(url, auth)
     assert status == 200, (status, body[:500])
     return json.loads(body)
-
-
-def reset_broker_connections() -> None:
-    """Forget every cached broker connection of the in-process Celery app after its broker_url
-    changed: the connection pool, the producer pool and the control mailbox's cached producer pool
-    (RealStack only drops the first; a stale one would send pings to the old broker)."""
-    from config.celery_app import app
-
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.control.mailbox.__dict__.pop("producer_pool", None)

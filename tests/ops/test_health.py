@@ -12,8 +12,8 @@ from config.celery_app import app
 from workers.ops.beat import BEAT_KEY, mark_beat_seen
 from workers.ops.health import health_report
 
-from ..support.worker import RealStack, require_real_stack
-from .support import free_port, port_open, reset_broker_connections, wait_until
+from ..support.worker import RealStack, require_real_stack, reset_broker_connections
+from .support import free_port, port_open, wait_until
 
 REDIS_PASSWORD = "s3cret-broker-pw-h8"
 

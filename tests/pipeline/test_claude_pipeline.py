@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.urls import reverse
 
 from analysis.models import (
     AnalysisRun,
@@ -70,11 +71,18 @@ def assert_complete_claude_run(run: AnalysisRun, model: str = "claude-sonnet-4-6
     assert run.cache_read_input_tokens == sum(c.cache_read_input_tokens for c in calls)
 
 
-def test_sample_deal_with_claude_engine_eager(sample_deal, claude_settings, fake_anthropic):  # noqa: F811
+def test_sample_deal_with_claude_engine_eager(sample_deal, claude_settings, fake_anthropic, client, member):  # noqa: F811
     run = start_run(sample_deal)
     run.refresh_from_db()
 
     assert_complete_claude_run(run)
+    # The run page shows each step's cost and cache tokens, and the calls with their request ids.
+    client.force_login(member(sample_deal, "viewer"))
+    page = client.get(reverse("analysis:run", args=[sample_deal.pk, run.number])).content.decode()
+    newest = EngineCall.objects.filter(run=run).first()
+    assert 'id="engine-calls"' in page and newest.request_id in page
+    step = RunStep.objects.filter(run=run, calls__gt=0).first()
+    assert f"{step.cache_creation_input_tokens:,} / {step.cache_read_input_tokens:,}" in page
     for domain in DOMAIN_KEYS:
         assert Fact.objects.for_run(run).for_domain(domain).exists(), domain
     assert len(fake_anthropic.message_requests) == run.calls

@@ -28,6 +28,16 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+def reset_broker_connections() -> None:
+    """Forget every cached broker connection of the in-process Celery app after its broker_url
+    changed: the connection pool, the producer pool and the control mailbox's cached producer
+    pool. A stale one (say, bound to memory:// by an eager `.delay()`) would send pings and tasks
+    to the old broker."""
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.control.mailbox.__dict__.pop("producer_pool", None)
+
+
 def require_real_stack() -> None:
     if connection.vendor != "postgresql":
         service_missing("worker tests need PostgreSQL (set DATABASE_URL=postgres://…)")
@@ -115,7 +125,7 @@ class RealStack:
             "task_default_queue": conf.task_default_queue,
         }
         conf.update(task_always_eager=False, broker_url=TEST_BROKER_URL, task_default_queue=self.queue)
-        app._pool = None  # drop any connection pool built for the old broker URL
+        reset_broker_connections()
         self.purge()
         return self
 
@@ -144,4 +154,4 @@ class RealStack:
             worker.stop()
         self.purge()
         app.conf.update(**self._saved)
-        app._pool = None
+        reset_broker_connections()

@@ -42,3 +42,40 @@ def test_unknown_run_number_is_404(client, sample_deal, member):
     client.force_login(member(sample_deal, Role.VIEWER))
     assert client.get(reverse("analysis:deal", args=[sample_deal.pk]), {"run": 99}).status_code == 404
     assert client.get(reverse("analysis:deal", args=[sample_deal.pk]), {"run": "x"}).status_code == 404
+
+
+def test_analyst_starts_a_run_from_the_dashboard_and_lands_on_its_run_page(client, sample_deal, member):
+    analyst = member(sample_deal, Role.ANALYST)
+    client.force_login(analyst)
+    dashboard = client.get(reverse("analysis:deal", args=[sample_deal.pk])).content.decode()
+    assert 'id="start-run"' in dashboard
+
+    response = client.post(reverse("analysis:run_start", args=[sample_deal.pk]), follow=True)
+
+    run = sample_deal.runs.get()
+    assert run.status == RunStatus.COMPLETED and run.triggered_by == analyst  # eager: done on return
+    assert response.redirect_chain[-1][0] == reverse("analysis:run", args=[sample_deal.pk, run.number])
+    assert f"Run {run.number} started on the offline engine" in response.content.decode()
+    runs_table = client.get(reverse("analysis:deal", args=[sample_deal.pk])).content.decode()
+    assert reverse("analysis:run", args=[sample_deal.pk, run.number]) in runs_table
+
+
+def test_viewer_cannot_start_a_run_and_non_member_gets_404(client, sample_deal, member, make_user):
+    url = reverse("analysis:run_start", args=[sample_deal.pk])
+    client.force_login(member(sample_deal, Role.VIEWER))
+    assert 'id="start-run"' not in client.get(reverse("analysis:deal", args=[sample_deal.pk])).content.decode()
+    assert client.post(url).status_code == 403
+    client.force_login(make_user("outsider"))
+    assert client.post(url).status_code == 404
+    assert not sample_deal.runs.exists()
+
+
+def test_start_refused_for_lack_of_disk_space_says_why_and_writes_nothing(client, sample_deal, member, settings):
+    settings.DEALIQ_MIN_FREE_DISK_MB = 10**12  # more than any disk has
+    client.force_login(member(sample_deal, Role.MANAGER))
+
+    response = client.post(reverse("analysis:run_start", args=[sample_deal.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert "The run was not started: Not enough free disk space" in response.content.decode()
+    assert not sample_deal.runs.exists()
