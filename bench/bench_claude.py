@@ -30,25 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.postgres_db import ensure_database  # noqa: E402
+
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dealiq_bench")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 TARGETS = {"wall_seconds": 5.0, "tokens_sent_per_document_token": 15.0, "billed_input_cached_over_uncached": 0.4}
-
-
-def ensure_database(url: str) -> None:
-    import psycopg2
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                             password=parsed.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def configure_environment(media_root: Path) -> None:
@@ -87,18 +73,6 @@ def billed_input(calls, prices) -> tuple[float, float]:
     return cached, plain
 
 
-def wait_completed(run, timeout: float):
-    from analysis.models import FINISHED_RUN_STATUSES
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if run.status in FINISHED_RUN_STATUSES:
-            return run
-        time.sleep(0.05)
-    raise SystemExit(f"run {run.pk} did not finish in {timeout:.0f}s (status {run.status})")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.5, help="seconds the fake server waits per call")
@@ -124,7 +98,7 @@ def main() -> int:
 
     from analysis.models import EngineCall, Fact, RunStatus
     from deals.dataroom import deal_from_folder
-    from tests.support.worker import WorkerProcess
+    from tests.support.worker import WorkerProcess, wait_for_run
     from workers.pipeline import start_run
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -146,7 +120,7 @@ def main() -> int:
             for key in broker.scan_iter("dealiq:warmup:*"):
                 broker.delete(key)
             started = time.perf_counter()
-            run = wait_completed(start_run(deal, engine="anthropic"), timeout=300)
+            run = wait_for_run(start_run(deal, engine="anthropic"), timeout=300, interval=0.05)
             wall = time.perf_counter() - started
             if run.status != RunStatus.COMPLETED:
                 print(worker.log_tail(), file=sys.stderr)

@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.postgres_db import ensure_database  # noqa: E402
+
 DATABASE_URL = os.environ.get("BENCH_FACTS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dealiq_bench_facts")
 BIG_RUN_FACTS = 20_000
 
@@ -39,27 +41,10 @@ WORDS = (
 DOMAINS = ["applications", "infrastructure", "cybersecurity", "identity_access", "network", "organization"]
 
 
-def ensure_database(url: str, reload: bool) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                             password=parsed.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        if reload:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
 def insert_facts(cursor, run_id: int, deal_id: int, count: int) -> None:
-    """`count` facts for one run, generated in SQL: item and evidence are phrases from WORDS."""
+    """`count` facts for one run, generated in SQL: item and evidence are random phrases from WORDS
+    (random() after a fixed setseed, so every load is the same)."""
+    cursor.execute("SELECT setseed(%s)", [(run_id % 1000) / 1000])
     cursor.execute(
         """
         INSERT INTO analysis_fact (run_id, deal_id, key, entity, domain, category, item, details, evidence,
@@ -68,10 +53,12 @@ def insert_facts(cursor, run_id: int, deal_id: int, count: int) -> None:
                CASE WHEN g %% 3 = 0 THEN 'buyer' ELSE 'target' END,
                (%(domains)s::text[])[1 + g %% 6],
                'category-' || (g %% 17)::text,
-               w[1 + (g * 7) %% n] || ' ' || w[1 + (g * 13) %% n] || ' ' || w[1 + (g * 31) %% n] || ' #' || g,
+               w[1 + floor(random() * n)::int] || ' ' || w[1 + floor(random() * n)::int] || ' '
+                   || w[1 + floor(random() * n)::int] || ' #' || g,
                '{}'::jsonb,
-               'The data room states that ' || w[1 + (g * 3) %% n] || ' ' || w[1 + (g * 11) %% n] || ' runs on '
-                   || w[1 + (g * 17) %% n] || ' ' || w[1 + (g * 23) %% n] || ' at site ' || (g %% 40)::text || '.',
+               'The data room states that ' || w[1 + floor(random() * n)::int] || ' ' || w[1 + floor(random() * n)::int]
+                   || ' runs on ' || w[1 + floor(random() * n)::int] || ' ' || w[1 + floor(random() * n)::int]
+                   || ' at site ' || (g %% 40)::text || '.',
                '[1]'::jsonb, 1.0,
                CASE WHEN g %% 10 = 0 THEN 'verified' ELSE 'pending' END, '', now()
         FROM generate_series(1, %(count)s) AS g,
@@ -123,16 +110,17 @@ def measure(client, url: str, requests: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)  # also warms caches; not timed
+        response = client.get(url, secure=True)  # also warms caches; not timed
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
+    query_count = len(queries)  # read now: the next request's reset_queries() empties the log it reads
     rows = len(response.context["rows"])
     timings = []
     for _ in range(requests):
         started = time.perf_counter()
-        client.get(url)
+        client.get(url, secure=True)
         timings.append((time.perf_counter() - started) * 1000)
-    return {"url": url, "rows": rows, "queries": len(queries), "p50_ms": round(statistics.median(timings), 1),
+    return {"url": url, "rows": rows, "queries": query_count, "p50_ms": round(statistics.median(timings), 1),
             "p95_ms": round(percentile(timings, 0.95), 1)}
 
 
@@ -145,13 +133,16 @@ def main() -> int:
     parser.add_argument("--reload", action="store_true", help="drop the bench database and load it again")
     args = parser.parse_args()
 
-    ensure_database(DATABASE_URL, args.reload)
+    ensure_database(DATABASE_URL, drop_first=args.reload)
     os.environ.update({"DATABASE_URL": DATABASE_URL, "DEBUG": "0", "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
                        "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "config.settings"})
     os.environ.pop("CELERY_BROKER_URL", None)
     import django
 
     django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # response.context for the row counts; the rest of the stack is the production one
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client

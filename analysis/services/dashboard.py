@@ -140,6 +140,18 @@ TARGET_ONLY = "only target"
 BUYER_ONLY = "only buyer"
 
 
+def domain_and_cost_context(run: AnalysisRun) -> dict:
+    """What the dashboard and the executive summary both show: domain rows and the cost roll-ups."""
+    rows = domain_rows(run)
+    return {
+        "domain_rows": rows,
+        "phase_costs": cost_by_phase(run, cost_pivot(run)),
+        "cost_total_low": sum(r.cost_low for r in rows),
+        "cost_total_high": sum(r.cost_high for r in rows),
+        "currency": run_currency(run),
+    }
+
+
 def _platform_and_version(item: str, details: dict) -> tuple[str, str]:
     details = details if isinstance(details, dict) else {}
     name = str(details.get("product") or details.get("platform") or details.get("name") or item or "")

@@ -13,16 +13,10 @@ class DashboardView(RunPageMixin, TemplateView):
         run = self.ctx.run
         if run is None:
             return context
-        rows = dashboard.domain_rows(run)
-        pivot = dashboard.cost_pivot(run)
+        context.update(dashboard.domain_and_cost_context(run))
         context.update(
-            domain_rows=rows,
-            phase_costs=dashboard.cost_by_phase(run, pivot),
-            cost_total_low=sum(r.cost_low for r in rows),
-            cost_total_high=sum(r.cost_high for r in rows),
-            currency=dashboard.run_currency(run),
             overlap=dashboard.overlap_map(run),
-            chart=dashboard.severity_chart(rows),
+            chart=dashboard.severity_chart(context["domain_rows"]),
             importances=dashboard.IMPORTANCE_ORDER,
             severities=dashboard.SEVERITY_ORDER,
         )

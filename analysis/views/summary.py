@@ -17,15 +17,9 @@ class SummaryView(RunPageMixin, TemplateView):
         run = self.ctx.run
         if run is None:
             return context
-        rows = dashboard.domain_rows(run)
-        pivot = dashboard.cost_pivot(run)
         findings = with_ranks(Finding.objects.for_run(run))
+        context.update(dashboard.domain_and_cost_context(run))
         context.update(
-            domain_rows=rows,
-            phase_costs=dashboard.cost_by_phase(run, pivot),
-            cost_total_low=sum(r.cost_low for r in rows),
-            cost_total_high=sum(r.cost_high for r in rows),
-            currency=dashboard.run_currency(run),
             top_risks=findings.filter(finding_type=FindingType.RISK).order_by("severity_rank", "-cost_high", "id")[:TOP_RISKS],
             day1_tsa=findings.filter(phase__in=[Phase.DAY_1, Phase.TSA]).order_by("phase", "severity_rank", "id"),
             open_requests=with_ranks(Gap.objects.for_run(run))

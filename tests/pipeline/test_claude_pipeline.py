@@ -24,8 +24,7 @@ from workers.pipeline import start_run
 
 from ..fakes.fixtures import FAKE_API_KEY, fake_anthropic  # noqa: F401  (pytest fixture)
 from ..support.services import TEST_BROKER_URL
-from ..support.worker import RealStack, require_real_stack
-from .test_real_worker import wait_for
+from ..support.worker import RealStack, require_real_stack, wait_for_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -161,7 +160,7 @@ def test_sample_deal_with_claude_engine_on_a_real_worker(sample_deal, fake_anthr
     }
     with RealStack(extra_env=env) as stack:
         worker = stack.start_worker(concurrency=2)
-        run = wait_for(start_run(sample_deal, engine="anthropic"), timeout=180)
+        run = wait_for_run(start_run(sample_deal, engine="anthropic"), timeout=180)
         assert run.status == RunStatus.COMPLETED, f"{run.error}\n{worker.log_tail()}"
 
     assert_complete_claude_run(run)

@@ -1,27 +1,15 @@
 """The same analysis through a real `celery worker` process on Redis + PostgreSQL."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from analysis.models import FINISHED_RUN_STATUSES, AnalysisRun, RunStatus, RunStep, StepStatus
+from analysis.models import RunStatus, RunStep, StepStatus
 from workers.pipeline import start_run
 
-from ..support.worker import RealStack, require_real_stack
+from ..support.worker import RealStack, require_real_stack, wait_for_run
 from .test_skeleton import row_counts
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
-
-
-def wait_for(run: AnalysisRun, timeout: float = 120.0) -> AnalysisRun:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if run.status in FINISHED_RUN_STATUSES:
-            return run
-        time.sleep(0.3)
-    raise AssertionError(f"run {run.pk} still {run.status} after {timeout}s")
 
 
 def test_real_worker_run_matches_the_eager_run(sample_deal):
@@ -32,7 +20,7 @@ def test_real_worker_run_matches_the_eager_run(sample_deal):
 
     with RealStack() as stack:
         worker = stack.start_worker(concurrency=2)
-        real = wait_for(start_run(sample_deal), timeout=180)
+        real = wait_for_run(start_run(sample_deal), timeout=180)
         assert real.status == RunStatus.COMPLETED, f"{real.error}\n{worker.log_tail()}"
 
     assert set(RunStep.objects.filter(run=real).values_list("status", flat=True)) == {StepStatus.DONE}

@@ -38,6 +38,19 @@ def reset_broker_connections() -> None:
     app.control.mailbox.__dict__.pop("producer_pool", None)
 
 
+def wait_for_run(run, timeout: float = 120.0, interval: float = 0.3):
+    """Poll the run row until it is completed, failed or cancelled; AssertionError after `timeout`."""
+    from analysis.models import FINISHED_RUN_STATUSES
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status in FINISHED_RUN_STATUSES:
+            return run
+        time.sleep(interval)
+    raise AssertionError(f"run {run.pk} still {run.status} after {timeout}s")
+
+
 def require_real_stack() -> None:
     if connection.vendor != "postgresql":
         service_missing("worker tests need PostgreSQL (set DATABASE_URL=postgres://…)")
