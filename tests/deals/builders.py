@@ -129,3 +129,23 @@ def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tu
         ]
     lines += [f"--{boundary}--".encode(), b""]
     return b"\r\n".join(lines), f"multipart/form-data; boundary={boundary}"
+
+
+def asset_inventory_xlsx(rows: int) -> bytes:
+    """A realistic CMDB export: 8 columns of hosts, OS, site, owner, purchase date and cost."""
+    import datetime as dt
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Assets")
+    sheet.append(["Asset ID", "Hostname", "OS", "Version", "Location", "Owner", "Purchased", "Cost EUR"])
+    for i in range(rows):
+        sheet.append([
+            i, f"srv-{i:06d}", "Windows Server" if i % 3 else "Red Hat Enterprise Linux",
+            "2016" if i % 3 else "8.6", "Frankfurt" if i % 2 else "Dublin", f"team-{i % 40}",
+            dt.date(2015 + i % 9, 1 + i % 12, 1 + i % 28), round(1000 + i * 1.37, 2),
+        ])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -125,3 +125,16 @@ def test_form_errors_are_shown_not_raised(client, deal, member, upload, settings
     assert response.status_code == 400
     assert "At most 2 files per upload" in response.content.decode()
     assert not Document.objects.exists()
+
+
+@pytest.mark.slow
+def test_a_50000_row_asset_inventory_fits_the_default_limits(deal, upload, member, client):
+    client.force_login(member(deal, Role.ANALYST))
+
+    response = upload(deal, "target", [("cmdb-export.xlsx", builders.asset_inventory_xlsx(50_000))])
+
+    assert outcomes(response)["cmdb-export.xlsx"][0] == "stored", outcomes(response)
+    document = Document.objects.get(deal=deal, filename="cmdb-export.xlsx")
+    assert document.status == DocumentStatus.EXTRACTED, document.error
+    last_row = "Asset ID: 49999; Hostname: srv-049999"
+    assert DocumentPage.objects.filter(document=document, text__contains=last_row).exists()

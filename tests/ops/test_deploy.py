@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ..support.services import service_missing
 from ..support.worker import ROOT
 
 
@@ -88,13 +89,25 @@ def test_compose_secrets_come_from_the_environment(compose):
     assert "${SECRET_KEY:?" in text and "${POSTGRES_PASSWORD:?" in text and "${METRICS_BASIC_AUTH:?" in text
 
 
-@pytest.mark.skipif(
-    not shutil.which("docker")
-    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
-    reason="docker compose plugin not installed (CI runs `docker compose config -q` when it is)",
-)
+def compose_command() -> list[str] | None:
+    """`docker compose` (the plugin) or the standalone `docker-compose` (.ci/system-deps installs it)."""
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
 def test_docker_compose_config_accepts_the_file():
+    command = compose_command()
+    if command is None:
+        service_missing("neither `docker compose` nor `docker-compose` is installed (.ci/system-deps installs it)")
     env = {**os.environ, "SECRET_KEY": "x" * 60, "POSTGRES_PASSWORD": "pw", "FLOWER_BASIC_AUTH": "a:b",
            "METRICS_BASIC_AUTH": "m:n"}
-    result = subprocess.run(["docker", "compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run([*command, "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+    # A broken file is refused: the check can fail.
+    broken = ROOT / "var" / "compose-broken.yml"
+    broken.parent.mkdir(exist_ok=True)
+    broken.write_text("services:\n  web:\n    image: [not, a, string]\n")
+    result = subprocess.run([*command, "-f", str(broken), "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+    broken.unlink()
+    assert result.returncode != 0
