@@ -136,7 +136,7 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 # No broker: run every task eagerly in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 if CELERY_TASK_ALWAYS_EAGER:
-    CELERY_BROKER_URL = "memory://"  # eager apply_async still builds a producer; keep it in-process
+    CELERY_BROKER_URL = "memory://localhost/"  # eager apply_async still builds a producer; keep it in-process
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -169,6 +169,11 @@ CELERY_BEAT_SCHEDULE = {
     "dealiq-watchdog": {
         "task": "dealiq.watchdog",
         "schedule": env_float("DEALIQ_WATCHDOG_INTERVAL", 60.0),
+    },
+    # Audit events and per-call usage rows past their retention (workers/ops/retention.py).
+    "dealiq-purge-old-rows": {
+        "task": "dealiq.purge_old_rows",
+        "schedule": env_float("DEALIQ_PURGE_INTERVAL", 24 * 3600.0),
     },
 }
 

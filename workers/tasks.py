@@ -85,3 +85,12 @@ TASK_FOR_KIND = {
     StepKind.DISCOVER_BUYER: discover_buyer,
     StepKind.REASON: reason,
 }
+
+
+@shared_task(name="dealiq.purge_old_rows")
+def purge_old_rows() -> dict:
+    from .ops.retention import purge_old_rows as purge
+
+    result = purge()
+    return {"audit_events": result.audit_events, "engine_calls": result.engine_calls,
+            "notifications": result.notifications}

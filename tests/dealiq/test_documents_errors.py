@@ -113,6 +113,14 @@ def test_password_protected_pdf():
     assert expect(EncryptedFileError, "secret.pdf", encrypt_pdf(make_pdf())) == "the PDF is password-protected"
 
 
+def test_aes_pdf_protected_only_against_editing_opens_and_a_locked_one_is_refused():
+    # Data rooms often export "no printing / no editing" PDFs: AES with an empty user password.
+    opened = extract_document("report.pdf", encrypt_pdf(make_pdf(), user_password="", algorithm="AES-256"))
+    assert opened.pages and opened.pages[0].strip()
+    locked = encrypt_pdf(make_pdf(), user_password="s3cret", algorithm="AES-256")
+    assert expect(EncryptedFileError, "locked.pdf", locked) == "the PDF is password-protected"
+
+
 def test_aes_encrypted_pdf_without_the_cryptography_package(monkeypatch):
     # pypdf opens an AES-128 PDF with an empty user password, then fails per object without
     # `cryptography`; simulated here since building an AES PDF itself needs that package.

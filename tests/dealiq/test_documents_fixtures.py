@@ -39,10 +39,12 @@ def make_blank_pdf(pages: int = 2) -> bytes:
     return bytes(pdf.output())
 
 
-def encrypt_pdf(data: bytes, *, user_password: str = "s3cret", owner_password: str = "owner") -> bytes:
-    """RC4-128 encryption: pypdf decrypts it without the optional `cryptography` package."""
+def encrypt_pdf(
+    data: bytes, *, user_password: str = "s3cret", owner_password: str = "owner", algorithm: str = "RC4-128"
+) -> bytes:
+    """Encrypt with pypdf (RC4-128 by default; "AES-256" uses the `cryptography` package)."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="RC4-128")
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm=algorithm)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

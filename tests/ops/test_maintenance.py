@@ -70,3 +70,21 @@ def test_doctor_prints_each_check_and_fails_with_exit_code_1(settings, capsys):
     assert exit_.value.code == 1
     out = capsys.readouterr().out
     assert "FAIL disk" in out and "overall: UNHEALTHY" in out
+
+
+@pytest.mark.django_db
+def test_beat_schedules_the_daily_purge_and_its_task_applies_the_retention(settings):
+    from config.celery_app import app
+    from workers.tasks import purge_old_rows
+
+    schedule = app.conf.beat_schedule["dealiq-purge-old-rows"]
+    assert schedule["task"] == purge_old_rows.name and schedule["schedule"] == 24 * 3600.0
+    data = populate()
+    age_rows(days=400)
+    record_event("run.viewed", actor=data["owner"], run=data["run"], obj=data["run"])  # recent: kept
+    settings.DEALIQ_AUDIT_RETENTION_DAYS = 365
+
+    result = purge_old_rows.delay().get()
+
+    assert result["audit_events"] >= 1
+    assert list(AuditEvent.objects.values_list("event_type", flat=True)) == ["run.viewed"]
