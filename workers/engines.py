@@ -42,7 +42,8 @@ def engine_for(name: str | None = None) -> Engine:
     if name in extra:
         module_name, _, class_name = extra[name].partition(":")
         return getattr(importlib.import_module(module_name), class_name)()
-    return build_engine(name, {"anthropic": anthropic_config()})
+    # Only the Claude engine needs its config (and the warm-up gate's Redis client) built.
+    return build_engine(name, {"anthropic": anthropic_config()} if name == "anthropic" else {})
 
 
 def default_engine_name() -> str:
