@@ -67,25 +67,22 @@ def export_selected_csv(kind: str):
     return action
 
 
-@admin.action(description="Mark selected facts verified")
-def verify_selected(modeladmin, request, queryset):
-    _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
-    for fact in queryset:
-        verify_fact(fact, request.user, "verified in admin")
-    modeladmin.message_user(request, f"{queryset.count()} fact(s) verified.", messages.SUCCESS)
+def _decision_action(decide, *, note: str, done: str, noun: str, name: str, description: str):
+    """An admin action applying one verification service (the same one the pages call) to each row."""
+
+    def action(modeladmin, request, queryset):
+        _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
+        for row in queryset:
+            decide(row, request.user, note)
+        modeladmin.message_user(request, f"{queryset.count()} {noun}(s) {done}.", messages.SUCCESS)
+
+    action.__name__ = name
+    return admin.action(description=description)(action)
 
 
-@admin.action(description="Mark selected facts rejected")
-def reject_selected(modeladmin, request, queryset):
-    _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
-    for fact in queryset:
-        reject_fact(fact, request.user, "rejected in admin")
-    modeladmin.message_user(request, f"{queryset.count()} fact(s) rejected.", messages.SUCCESS)
-
-
-@admin.action(description="Resolve selected gaps")
-def resolve_selected(modeladmin, request, queryset):
-    _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
-    for gap in queryset:
-        resolve_gap(gap, request.user, "resolved in admin")
-    modeladmin.message_user(request, f"{queryset.count()} gap(s) resolved.", messages.SUCCESS)
+verify_selected = _decision_action(verify_fact, note="verified in admin", done="verified", noun="fact",
+                                   name="verify_selected", description="Mark selected facts verified")
+reject_selected = _decision_action(reject_fact, note="rejected in admin", done="rejected", noun="fact",
+                                   name="reject_selected", description="Mark selected facts rejected")
+resolve_selected = _decision_action(resolve_gap, note="resolved in admin", done="resolved", noun="gap",
+                                    name="resolve_selected", description="Resolve selected gaps")
