@@ -52,21 +52,9 @@ def make_pdf(path: Path, pages: int) -> None:
 
 
 def make_xlsx(path: Path, rows: int) -> None:
-    import datetime as dt
+    from tests.deals.builders import asset_inventory_xlsx
 
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("Assets")
-    sheet.append(["Asset ID", "Hostname", "OS", "Version", "Location", "Owner", "Purchased", "Cost EUR"])
-    for i in range(rows):
-        sheet.append([
-            i, f"srv-{i:06d}", "Windows Server" if i % 3 else "Red Hat Enterprise Linux",
-            "2016" if i % 3 else "8.6", "Frankfurt" if i % 2 else "Dublin", f"team-{i % 40}",
-            dt.date(2015 + i % 9, 1 + i % 12, 1 + i % 28), round(1000 + i * 1.37, 2),
-        ])
-    workbook.create_sheet("Notes").append(["Inventory exported from ServiceNow CMDB"])
-    workbook.save(str(path))
+    path.write_bytes(asset_inventory_xlsx(rows))
 
 
 def child(path: str, mode: str) -> None:

@@ -132,7 +132,8 @@ def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tu
 
 
 def asset_inventory_xlsx(rows: int) -> bytes:
-    """A realistic CMDB export: 8 columns of hosts, OS, site, owner, purchase date and cost."""
+    """A realistic CMDB export: 8 columns of hosts, OS, site, owner, purchase date and cost, and a notes sheet
+    (bench/bench_extraction.py measures its extraction)."""
     import datetime as dt
 
     import openpyxl
@@ -146,6 +147,7 @@ def asset_inventory_xlsx(rows: int) -> bytes:
             "2016" if i % 3 else "8.6", "Frankfurt" if i % 2 else "Dublin", f"team-{i % 40}",
             dt.date(2015 + i % 9, 1 + i % 12, 1 + i % 28), round(1000 + i * 1.37, 2),
         ])
+    workbook.create_sheet("Notes").append(["Inventory exported from ServiceNow CMDB"])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
