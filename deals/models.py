@@ -139,6 +139,19 @@ class DocumentQuerySet(models.QuerySet):
     def extracted(self) -> "DocumentQuerySet":
         return self.filter(status=DocumentStatus.EXTRACTED)
 
+    def newest_readable(self) -> "DocumentQuerySet":
+        """What a new run reads: per document (deal, entity, name), the newest version whose text was
+        extracted. A newer version that failed (or is still being extracted) does not hide the last
+        good one: an unreadable re-upload must not silently drop a document from the analysis."""
+        newer_readable = Document.objects.filter(
+            deal_id=models.OuterRef("deal_id"),
+            entity=models.OuterRef("entity"),
+            filename=models.OuterRef("filename"),
+            version__gt=models.OuterRef("version"),
+            status=DocumentStatus.EXTRACTED,
+        )
+        return self.extracted().exclude(models.Exists(newer_readable))
+
     def for_listing(self) -> "DocumentQuerySet":
         """Every version, with who uploaded it and what superseded it, in one query."""
         return self.select_related("uploaded_by", "superseded_by").order_by("entity", "filename", "-version")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,10 +40,21 @@ class DealListView(LoginRequiredMixin, ListView):
         )
 
 
+DOCUMENTS_PER_PAGE = 100
+
+
 def _documents_context(request, deal: Deal, **extra) -> dict:
+    page = Paginator(Document.objects.for_deal(deal).for_listing(), DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = [d.pk for d in page.object_list]
+    params = request.GET.copy()
+    params.pop("page", None)
     return {
         "deal": deal,
-        "documents": Document.objects.for_deal(deal).for_listing(),
+        "documents": page.object_list,
+        "page_obj": page,
+        "query_without_page": params.urlencode(),
+        # Which of the shown versions a run started now would read (Document.objects.newest_readable).
+        "read_by_new_runs": set(Document.objects.filter(pk__in=shown).newest_readable().values_list("pk", flat=True)),
         "can_upload": deal.user_has_role(request.user, Role.ANALYST),
         "limits": document_limits(),
         **extra,

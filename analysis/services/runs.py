@@ -31,7 +31,7 @@ class RunStateError(Exception):
 
 
 def document_manifest(deal) -> list[dict]:
-    docs = Document.objects.for_deal(deal).latest_versions().extracted().order_by("entity", "filename", "id")
+    docs = Document.objects.for_deal(deal).newest_readable().order_by("entity", "filename", "id")
     return [
         {
             "id": d.pk,

@@ -28,6 +28,23 @@ def test_list_shows_entity_version_pages_status_and_uploader_in_constant_queries
     assert len(response.context["documents"]) == 7
     assert "superseded by v2" in html and "alice" in html and "Buyer" in html
     assert "no text could be extracted from the PDF" in html and "status-failed" in html
+    # What a new run reads: buyer doc0/doc1 v1 and target doc0/doc1 v2 (not the failed scan).
+    newest = {(d.entity, d.filename, d.version) for d in Document.objects.filter(pk__in=response.context["read_by_new_runs"])}
+    assert newest == {("buyer", "doc0.txt", 1), ("buyer", "doc1.txt", 1), ("target", "doc0.txt", 2), ("target", "doc1.txt", 2)}
+    assert html.count("read by new runs</span>") == 4
+
+
+def test_list_paginates(client, deal, member, settings):
+    from deals import views
+
+    for i in range(views.DOCUMENTS_PER_PAGE + 5):
+        Document.objects.create(deal=deal, entity="target", filename=f"f{i:03d}.txt", sha256=f"{i:064x}",
+                                status=DocumentStatus.EXTRACTED)
+    client.force_login(member(deal, Role.VIEWER))
+    first = client.get(reverse("deals:documents", args=[deal.pk]))
+    second = client.get(reverse("deals:documents", args=[deal.pk]), {"page": 2})
+    assert len(first.context["documents"]) == views.DOCUMENTS_PER_PAGE and len(second.context["documents"]) == 5
+    assert "Page 1 of 2" in first.content.decode() and 'rel="next"' in first.content.decode()
 
 
 def test_detail_opens_the_cited_page_and_marks_the_quote(client, deal, member):

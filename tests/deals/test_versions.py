@@ -1,6 +1,8 @@
 """Duplicates, versions, and what a run reads: the newest extracted version of each document."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from analysis.services.runs import create_run
@@ -68,3 +70,25 @@ def test_rejected_upload_does_not_bump_the_version(deal):
     assert not Document.objects.exists()
     result = store_document(deal, "target", "plan.txt", b"A plan.")
     assert result.document.version == 1
+
+
+def test_a_newer_version_that_cannot_be_read_does_not_drop_the_document_from_runs(deal):
+    from deals.ingestion import extract_pending_document
+    from deals.models import DocumentStatus
+
+    v1 = store_document(deal, "target", "inventory.csv", b"Hostname,OS\nsrv-01,Windows Server 2012 R2\n").document
+    # Deferred extraction (the worker path): v2 is stored pending, then fails to extract.
+    unreadable = random.Random(7).randbytes(4000)  # binary data under a .csv name
+    v2 = store_document(deal, "target", "inventory.csv", unreadable, extract_inline=False).document
+    assert v2.status == DocumentStatus.PENDING and v2.supersedes == v1
+
+    pending_run = create_run(deal, engine="offline")  # while v2 is still being extracted
+    assert [(m["id"], m["version"]) for m in pending_run.document_manifest] == [(v1.pk, 1)]
+
+    assert extract_pending_document(v2.pk) == DocumentStatus.FAILED
+    failed_run = create_run(deal, engine="offline")
+    assert [(m["id"], m["version"]) for m in failed_run.document_manifest] == [(v1.pk, 1)]
+
+    v3 = store_document(deal, "target", "inventory.csv", b"Hostname,OS\nsrv-01,Windows Server 2022\n").document
+    assert v3.version == 3 and v3.status == DocumentStatus.EXTRACTED
+    assert [m["id"] for m in create_run(deal, engine="offline").document_manifest] == [v3.pk]
