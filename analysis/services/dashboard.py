@@ -124,7 +124,10 @@ def cost_by_phase(run: AnalysisRun, pivot=None) -> list[dict]:
 
 
 def run_currency(run: AnalysisRun) -> str:
-    currencies = list(Finding.objects.for_run(run).exclude(cost_low__isnull=True).values_list("currency", flat=True).distinct()[:2])
+    # order_by(): Finding's default ordering would otherwise enter the DISTINCT and repeat a currency.
+    currencies = list(
+        Finding.objects.for_run(run).exclude(cost_low__isnull=True).order_by().values_list("currency", flat=True).distinct()[:2]
+    )
     return currencies[0] if len(currencies) == 1 else ("mixed" if currencies else "USD")
 
 

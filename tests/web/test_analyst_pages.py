@@ -42,6 +42,11 @@ def test_dashboard_counts_costs_overlap_and_chart(client, falcon, people):
     html = body(response)
     assert "<svg" in html and 'class="bar-critical"' in html
     assert f"Showing run {run.number}" in html
+    # Several findings, one currency: the totals say it (DISTINCT must not see the default ordering).
+    assert Finding.objects.for_run(run).exclude(cost_low=None).count() > 1
+    assert response.context["currency"] == "USD" and "mixed" not in html
+    Finding.objects.for_run(run).exclude(cost_low=None).filter(pk=Finding.objects.for_run(run).exclude(cost_low=None).first().pk).update(currency="EUR")
+    assert client.get(reverse("analysis:deal", args=[deal.pk])).context["currency"] == "mixed"
 
 
 def test_overlap_map_compares_platforms_per_function(falcon):
