@@ -25,7 +25,8 @@ from django.conf import settings
 GUARD_SECONDS = 0.1
 
 # KEYS[1]: the provider's log (sorted set: member "<uuid>:<tokens>", score = ms when spent).
-# ARGV: period ms, max requests (0 = none), max tokens (0 = none), tokens wanted, member id.
+# ARGV: period ms, max requests (0 = none), max tokens (0 = none), tokens wanted, member id, requests wanted.
+# A grant adds one member per request; the first carries the tokens.
 # Returns ms to wait (0 = granted, token taken).
 _LUA = """
 local key = KEYS[1]
@@ -33,14 +34,16 @@ local period = tonumber(ARGV[1])
 local max_requests = tonumber(ARGV[2])
 local max_tokens = tonumber(ARGV[3])
 local wanted = tonumber(ARGV[4])
+local wanted_requests = tonumber(ARGV[6])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
 local entries = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
 local count = #entries / 2
 local wait = 0
-if max_requests > 0 and count >= max_requests then
-  local oldest = tonumber(entries[(count - max_requests) * 2 + 2])
+if max_requests > 0 and count + wanted_requests > max_requests then
+  -- the (count + wanted - max)-th oldest request must have left the window
+  local oldest = tonumber(entries[(count + wanted_requests - max_requests - 1) * 2 + 2])
   wait = math.max(wait, oldest + period - now)
 end
 if max_tokens > 0 then
@@ -63,6 +66,9 @@ if wait > 0 then
   return wait
 end
 redis.call('ZADD', key, now, ARGV[5] .. ':' .. wanted)
+for i = 2, wanted_requests do
+  redis.call('ZADD', key, now, ARGV[5] .. '-' .. i .. ':0')
+end
 redis.call('PEXPIRE', key, period + 1000)
 return 0
 """
@@ -83,6 +89,11 @@ class Limit:
         tokens = max(0, int(tokens))
         return min(tokens, self.tokens) if self.tokens > 0 else tokens
 
+    def clamp_requests(self, requests: int) -> int:
+        """At least one; never more than the whole budget (or it could never pass)."""
+        requests = max(1, int(requests))
+        return min(requests, self.requests) if self.requests > 0 else requests
+
 
 def limit_for(provider: str) -> Limit | None:
     spec = settings.DEALIQ_RATE_LIMITS.get(provider)
@@ -100,11 +111,12 @@ class RedisLimiter:
         self.script = self.client.register_script(_LUA)
         self.prefix = prefix
 
-    def acquire(self, provider: str, limit: Limit, tokens: int) -> float:
+    def acquire(self, provider: str, limit: Limit, tokens: int, requests: int = 1) -> float:
         period_ms = int((limit.period + GUARD_SECONDS) * 1000)
         wait_ms = self.script(
             keys=[self.prefix + provider],
-            args=[period_ms, limit.requests, limit.tokens, limit.clamp(tokens), uuid.uuid4().hex],
+            args=[period_ms, limit.requests, limit.tokens, limit.clamp(tokens), uuid.uuid4().hex,
+                  limit.clamp_requests(requests)],
         )
         return int(wait_ms) / 1000.0
 
@@ -119,8 +131,9 @@ class LocalLimiter:
         self.lock = threading.Lock()
         self.logs: dict[str, deque[tuple[float, int]]] = {}
 
-    def acquire(self, provider: str, limit: Limit, tokens: int, *, now: float | None = None) -> float:
+    def acquire(self, provider: str, limit: Limit, tokens: int, requests: int = 1, *, now: float | None = None) -> float:
         tokens = limit.clamp(tokens)
+        requests = limit.clamp_requests(requests)
         period = limit.period + GUARD_SECONDS
         with self.lock:
             now = time.monotonic() if now is None else now
@@ -128,8 +141,8 @@ class LocalLimiter:
             while log and log[0][0] <= now - period:
                 log.popleft()
             wait = 0.0
-            if limit.requests > 0 and len(log) >= limit.requests:
-                wait = max(wait, log[len(log) - limit.requests][0] + period - now)
+            if limit.requests > 0 and len(log) + requests > limit.requests:
+                wait = max(wait, log[len(log) + requests - limit.requests - 1][0] + period - now)
             if limit.tokens > 0:
                 used = sum(t for _, t in log)
                 freed = 0
@@ -142,6 +155,7 @@ class LocalLimiter:
             if wait > 0:
                 return wait
             log.append((now, tokens))
+            log.extend((now, 0) for _ in range(requests - 1))
             return 0.0
 
     def reset(self, provider: str) -> None:
@@ -158,9 +172,10 @@ def limiter():
     return _limiter_for(settings.DEALIQ_RATE_LIMIT_REDIS_URL)
 
 
-def acquire(provider: str, tokens: int = 0) -> float:
-    """0 → go ahead (one request and `tokens` are now spent); > 0 → seconds to wait before asking again."""
+def acquire(provider: str, tokens: int = 0, requests: int = 1) -> float:
+    """0 → go ahead (`requests` requests and `tokens` are now spent); > 0 → seconds to wait before asking
+    again (nothing spent)."""
     limit = limit_for(provider)
     if limit is None:
         return 0.0
-    return limiter().acquire(provider, limit, tokens)
+    return limiter().acquire(provider, limit, tokens, requests)

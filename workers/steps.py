@@ -128,7 +128,10 @@ def _reason(claim: Claim, run: AnalysisRun, engine) -> dict:
 def _throttle(run: AnalysisRun, engine, domain: str, kind: str) -> float:
     """Seconds to wait for the provider's rate limit (0: a token was taken, go ahead)."""
     provider = getattr(engine, "provider", None) or getattr(engine, "name", run.engine)
-    wait = ratelimit.acquire(provider, estimated_tokens(run, domain, kind))
+    tokens = estimated_tokens(run, domain, kind)
+    # A step that sends its documents in several batches makes several calls: take them all up front.
+    calls = engine.estimated_calls(tokens) if hasattr(engine, "estimated_calls") else 1
+    wait = ratelimit.acquire(provider, tokens, calls)
     if wait > 0:
         push_heartbeat(run.pk, timezone.now() + dt.timedelta(seconds=wait))
     return wait

@@ -172,3 +172,11 @@ def test_prompts_are_compact():
     # The per-call overhead (tools + system) is sent with every call; keep it well under 1,500 tokens.
     overhead = len(json.dumps(DISCOVERY_TOOL)) + len(prompts.DISCOVERY_SYSTEM)
     assert overhead / 4 < 1_500
+
+
+def test_estimated_calls_is_one_per_batch_of_the_token_budget():
+    from dealiq.engines.anthropic_engine import AnthropicEngine
+    from dealiq.engines.anthropic_engine.warmup import NoWarmupGate
+
+    engine = AnthropicEngine(api_key="k", token_budget=1000, warmup_gate=NoWarmupGate())
+    assert [engine.estimated_calls(t) for t in (0, 1, 1000, 1001, 3500)] == [1, 1, 1, 2, 4]

@@ -93,6 +93,10 @@ class AnthropicEngine:
             warmup_gate = FileWarmupGate(warm_ttl=warm_ttl, max_wait=timeout)
         self._gate: WarmupGate = warmup_gate or NoWarmupGate()
 
+    def estimated_calls(self, input_tokens: int) -> int:
+        """Messages API calls a step sending `input_tokens` of documents makes (one per batch)."""
+        return max(1, -(-int(input_tokens) // max(1, self.token_budget)))
+
     # ------------------------------------------------------------------ discovery
 
     def discover(self, request: DiscoveryRequest) -> DiscoveryResult:
