@@ -5,6 +5,8 @@ Managers only: if the user is not a manager of every selected deal the whole act
 so nothing happens half-way."""
 from __future__ import annotations
 
+import functools
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -13,6 +15,7 @@ from deals.models import Deal, Role
 from workers.pipeline import REQUEUEABLE, cancel_run, requeue_failed_in_batch, requeue_run, start_batch
 
 from .models import AnalysisRun, Priority
+from .services.runs import RunStateError
 
 
 def require_manager(user, deal_ids) -> None:
@@ -20,6 +23,20 @@ def require_manager(user, deal_ids) -> None:
     managed = set(Deal.objects.with_role_at_least(user, Role.MANAGER).filter(pk__in=deal_ids).values_list("pk", flat=True))
     if deal_ids - managed:
         raise PermissionDenied("This action needs the manager role on every selected deal.")
+
+
+def refusals_as_messages(action):
+    """A refused transition (e.g. the disk preflight) becomes an error message on the changelist,
+    not a server error."""
+
+    @functools.wraps(action)
+    def wrapper(modeladmin, request, queryset):
+        try:
+            return action(modeladmin, request, queryset)
+        except RunStateError as exc:
+            modeladmin.message_user(request, str(exc), messages.ERROR)
+
+    return wrapper
 
 
 def _report(modeladmin, request, results, verb: str) -> None:
@@ -32,6 +49,7 @@ def _report(modeladmin, request, results, verb: str) -> None:
 
 
 @admin.action(description="Re-queue selected runs (failed or cancelled: only unfinished steps run again)")
+@refusals_as_messages
 def requeue_runs(modeladmin, request, queryset):
     require_manager(request.user, queryset.values_list("deal_id", flat=True))
     _report(modeladmin, request, [requeue_run(run, actor=request.user) for run in queryset], "re-queued")
@@ -57,16 +75,19 @@ def _start_batch(modeladmin, request, queryset, priority: str) -> None:
 
 
 @admin.action(description="Analyse selected deals as a batch (normal priority)")
+@refusals_as_messages
 def start_batch_normal(modeladmin, request, queryset):
     _start_batch(modeladmin, request, queryset, Priority.NORMAL)
 
 
 @admin.action(description="Analyse selected deals as a batch (high priority)")
+@refusals_as_messages
 def start_batch_high(modeladmin, request, queryset):
     _start_batch(modeladmin, request, queryset, Priority.HIGH)
 
 
 @admin.action(description="Re-queue the failed runs of selected batches")
+@refusals_as_messages
 def requeue_failed_batch_runs(modeladmin, request, queryset):
     failed = AnalysisRun.objects.filter(batch__in=queryset, status__in=REQUEUEABLE)
     require_manager(request.user, failed.values_list("deal_id", flat=True))

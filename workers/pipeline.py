@@ -98,7 +98,9 @@ def requeue_run(run: AnalysisRun, *, actor=None) -> TransitionResult:
     pending and only the unsettled steps are sent again; done steps and their rows stay.
 
     The status change is a conditional UPDATE, so a double click (or two managers) dispatches once.
+    Like a start, a re-queue is refused (InsufficientDiskSpace) when the disk is nearly full.
     """
+    ensure_disk_space()
     with transaction.atomic():
         changed = AnalysisRun.objects.filter(pk=run.pk, status__in=REQUEUEABLE).update(
             status=RunStatus.QUEUED,

@@ -15,6 +15,7 @@ from workers.pipeline import REQUEUEABLE, requeue_failed_in_batch
 
 from ..models import AnalysisBatch, AnalysisRun
 from ..services.batches import batch_progress
+from ..services.runs import RunStateError
 
 
 def batch_for(user, batch_id: int) -> AnalysisBatch:
@@ -50,7 +51,10 @@ class BatchRequeueFailedView(LoginRequiredMixin, View):
         failed = AnalysisRun.objects.filter(batch=batch, status__in=REQUEUEABLE)
         if failed.exists() and not failed.filter(deal_id__in=managed).exists():
             raise PermissionDenied("Re-queueing needs the manager role on the runs' deals.")
-        results = requeue_failed_in_batch(batch, actor=request.user, allowed=lambda run: run.deal_id in managed)
-        requeued = sum(r.changed for r in results)
-        messages.success(request, f"{requeued} run(s) re-queued.")
+        try:
+            results = requeue_failed_in_batch(batch, actor=request.user, allowed=lambda run: run.deal_id in managed)
+        except RunStateError as exc:  # e.g. the disk preflight
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{sum(r.changed for r in results)} run(s) re-queued.")
         return redirect(reverse("analysis:batch", args=[batch.pk]))

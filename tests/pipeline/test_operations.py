@@ -99,6 +99,27 @@ def test_admin_requeue_is_refused_to_a_non_manager_and_works_for_a_manager(clien
     assert event.actor == manager and event.actor_label == manager.username
 
 
+def test_a_requeue_refused_for_low_disk_is_a_message_in_the_admin_and_the_run_page(client, provider, member, settings):
+    deal = make_small_deal("Full Disk Co")
+    run = failed_run(deal, provider)
+    manager = member(deal, Role.MANAGER)
+    manager.is_staff = True
+    manager.save()
+    manager.user_permissions.set(Permission.objects.filter(content_type__app_label="analysis", codename__endswith="_analysisrun"))
+    client.force_login(manager)
+    settings.DEALIQ_MIN_FREE_DISK_MB = 10**12
+
+    admin_page = client.post(reverse("admin:analysis_analysisrun_changelist"),
+                             {"action": "requeue_runs", "_selected_action": [run.pk]}, follow=True)
+    run_page = client.post(reverse("analysis:run_requeue", args=[deal.pk, run.number]), follow=True)
+
+    for response in (admin_page, run_page):
+        assert response.status_code == 200
+        assert "Not enough free disk space" in response.content.decode()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.requeue_count == 0
+
+
 def test_requeue_and_cancel_only_apply_to_the_right_statuses(provider):
     deal = make_small_deal("State Co")
     run = start_run(deal, engine="fake", domains=["applications"])
@@ -129,6 +150,19 @@ def test_requeue_runs_command_filters_by_status_batch_and_deal(provider, capsys)
     run_two.refresh_from_db()
     assert run_two.status == RunStatus.COMPLETED
     assert "1 of 1 run(s) re-queued" in capsys.readouterr().out
+    call_command("requeue_runs", "--status", "failed")  # a good night: nothing to do is not an error
+    assert "nothing to re-queue: no failed runs match" in capsys.readouterr().out
+
+
+def test_requeue_runs_command_stops_readably_when_the_disk_is_low(provider, settings):
+    from django.core.management.base import CommandError
+
+    run = failed_run(make_small_deal("Low disk"), provider)
+    settings.DEALIQ_MIN_FREE_DISK_MB = 10**12
+    with pytest.raises(CommandError, match=r"0 run\(s\) re-queued, then stopped: Not enough free disk space"):
+        call_command("requeue_runs", "--status", "failed")
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
 
 
 def test_analyze_all_starts_a_prioritised_batch_and_the_batch_page_counts_runs(client, provider, member, settings):

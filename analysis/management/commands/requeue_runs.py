@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.models import AnalysisRun, RunStatus
+from analysis.services.runs import RunStateError
 from workers.pipeline import REQUEUEABLE, requeue_run
 
 
@@ -24,13 +25,18 @@ class Command(BaseCommand):
             runs = runs.filter(deal_id=deal)
         runs = list(runs)
         if not runs:
-            raise CommandError(f"no {status} runs match")
+            # Nothing to do is not an error: a nightly cron job must not alert on a good night.
+            self.stdout.write(f"nothing to re-queue: no {status} runs match")
+            return
         requeued = 0
         for run in runs:
             if dry_run:
                 self.stdout.write(f"would re-queue deal {run.deal_id} ({run.deal.name}) run {run.number}: {run.error[:100]}")
                 continue
-            result = requeue_run(run, actor=None)
+            try:
+                result = requeue_run(run, actor=None)
+            except RunStateError as exc:  # e.g. the disk preflight: the rest would be refused alike
+                raise CommandError(f"{requeued} run(s) re-queued, then stopped: {exc}") from exc
             requeued += result.changed
             self.stdout.write(f"deal {run.deal_id} ({run.deal.name}): {result.message}")
         if not dry_run:
