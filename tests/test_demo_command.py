@@ -62,3 +62,28 @@ def test_demo_twice_on_a_fresh_embedded_database(tmp_path):
     assert db.execute("select count(*) from deals_deal").fetchone()[0] == 1
     assert db.execute("select count(*) from deals_document").fetchone()[0] == documents_after_first
     assert db.execute("select count(*) from auth_user").fetchone()[0] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_staff_users_can_open_the_admin_pages_of_their_job(client):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from analysis.models import AnalysisRun
+
+    call_command("demo", stdout=open(os.devnull, "w"))
+    run = AnalysisRun.objects.get(number=1)
+    users = {u.username: u for u in get_user_model().objects.all()}
+
+    client.force_login(users["operator"])  # watches runs: read-only
+    runs = client.get(reverse("admin:analysis_analysisrun_changelist"))
+    assert runs.status_code == 200 and run in runs.context["cl"].result_list
+    assert client.get(reverse("admin:deals_deal_change", args=[run.deal_id])).status_code == 403
+
+    client.force_login(users["manager"])  # re-queues runs, manages members
+    assert client.get(reverse("admin:analysis_analysisrun_changelist")).status_code == 200
+    assert client.get(reverse("admin:deals_deal_change", args=[run.deal_id])).status_code == 200
+
+    client.force_login(users["analyst"])  # works in the app, not the admin
+    assert client.get(reverse("admin:index")).status_code == 302

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 
 from analysis.management.commands.analyze import run_and_report
 from deals.dataroom import DataRoomError, deal_from_folder
@@ -19,9 +20,24 @@ SAMPLE = Path(settings.BASE_DIR) / "samples" / "sample-deal"
 DEMO_PASSWORD = "dealiq-demo"
 DEMO_USERS = (
     ("analyst", Role.ANALYST, False),
-    ("manager", Role.MANAGER, False),
+    ("manager", Role.MANAGER, True),
     ("operator", Role.VIEWER, True),
 )
+# Admin permissions of the demo's staff users. What they may do to a deal's data is still decided by
+# their role on the deal (the admin actions check it); these only open the admin pages.
+ADMIN_PERMISSIONS = {
+    "manager": [
+        ("analysis", "view", "analysisrun"), ("analysis", "change", "analysisrun"),
+        ("analysis", "view", "analysisbatch"), ("analysis", "change", "analysisbatch"),
+        ("analysis", "view", "runstep"), ("analysis", "view", "enginecall"), ("analysis", "view", "auditevent"),
+        ("deals", "view", "deal"), ("deals", "change", "deal"), ("deals", "view", "dealmembership"),
+        ("deals", "add", "dealmembership"), ("deals", "change", "dealmembership"), ("deals", "delete", "dealmembership"),
+    ],
+    "operator": [
+        ("analysis", "view", "analysisrun"), ("analysis", "view", "analysisbatch"), ("analysis", "view", "runstep"),
+        ("analysis", "view", "enginecall"), ("analysis", "view", "auditevent"), ("deals", "view", "document"),
+    ],
+}
 
 
 class Command(BaseCommand):
@@ -55,5 +71,18 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+            if is_staff and not user.is_staff:  # a user of an earlier demo version
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+            user.user_permissions.add(*_permissions(ADMIN_PERMISSIONS.get(username, [])))
             users[username] = user
         return users
+
+
+def _permissions(specs):
+    from django.contrib.auth.models import Permission
+
+    wanted = Q()
+    for app_label, action, model in specs:
+        wanted |= Q(content_type__app_label=app_label, codename=f"{action}_{model}")
+    return Permission.objects.filter(wanted) if specs else Permission.objects.none()
