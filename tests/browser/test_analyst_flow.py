@@ -46,6 +46,11 @@ def browser_page(monkeypatch):
         finally:
             context.close()
             browser.close()
+            # The test's ORM connection was opened while Playwright's loop ran in this thread: close it
+            # here, or pytest-django cannot drop the test database at the end of the session.
+            from django.db import connections
+
+            connections.close_all()
 
 
 def test_analyst_logs_in_filters_findings_opens_source_and_downloads_vdr(live_server, browser_page, member, tmp_path):
