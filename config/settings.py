@@ -170,6 +170,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dealiq.watchdog",
         "schedule": env_float("DEALIQ_WATCHDOG_INTERVAL", 60.0),
     },
+    # Steps waiting for an Anthropic Message Batch (workers/message_batches.py).
+    "dealiq-poll-message-batches": {
+        "task": "dealiq.poll_message_batches",
+        "schedule": env_float("DEALIQ_MESSAGE_BATCH_POLL_SECONDS", 60.0),
+    },
     # Audit events and per-call usage rows past their retention (workers/ops/retention.py).
     "dealiq-purge-old-rows": {
         "task": "dealiq.purge_old_rows",
@@ -187,6 +192,14 @@ ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 0)
 ANTHROPIC_REASONING_MODEL = env_str("ANTHROPIC_REASONING_MODEL")  # empty: reason with ANTHROPIC_MODEL
 ANTHROPIC_TOKEN_BUDGET = env_int("ANTHROPIC_TOKEN_BUDGET", 120_000)
 ANTHROPIC_CACHE_TTL = env_str("ANTHROPIC_CACHE_TTL", "5m")  # "5m" or "1h"
+# Runs of these priorities send their discovery calls through the Message Batches API (half price,
+# answers within 24 h; workers/message_batches.py). Needs beat, so none in embedded (eager) mode.
+ANTHROPIC_MESSAGE_BATCH_PRIORITIES = [
+    p for p in env_list("ANTHROPIC_MESSAGE_BATCH_PRIORITIES", ["none"] if CELERY_TASK_ALWAYS_EAGER else ["low"])
+    if p != "none"  # "none": never
+]
+if set(ANTHROPIC_MESSAGE_BATCH_PRIORITIES) - {"low", "normal", "high"}:
+    raise ImproperlyConfigured("ANTHROPIC_MESSAGE_BATCH_PRIORITIES: a comma list of low, normal, high (or none)")
 
 
 def _anthropic_prices() -> dict:

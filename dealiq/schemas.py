@@ -268,6 +268,9 @@ class DiscoveryRequest:
     completed_batches: dict[int, DiscoveryResult] = field(default_factory=dict)
     on_batch_done: Any = None  # Callable[[int, DiscoveryResult], None] | None
     should_stop: Any = None  # Callable[[], bool] | None: True once the run was cancelled
+    # Answers already obtained for some batches (Message Batches API), by batch index: the engine uses
+    # them instead of calling for those batches, and validates and grounds them the same way.
+    prefetched: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -40,6 +40,7 @@ from deals.models import DocumentPage
 
 from . import ratelimit
 from .engines import engine_for
+from .message_batches import ParkedForMessageBatch, prefetch_or_park, uses_message_batches
 from .ops.logcontext import add_log_context, with_step_log_context
 from .retry import backoff
 
@@ -51,7 +52,7 @@ DB_TRANSIENT = (OperationalError, InterfaceError)
 
 @dataclass(frozen=True)
 class StepOutcome:
-    status: str  # done | skipped | failed | retry | throttled | stale
+    status: str  # done | skipped | failed | retry | throttled | stale | waiting
     detail: str = ""
     countdown: float | None = None
     counts: dict | None = None
@@ -109,6 +110,8 @@ def _discover(claim: Claim, run: AnalysisRun, engine) -> dict:
         on_batch_done=lambda index, result: save_batch_checkpoint(claim, index, result),
         should_stop=lambda: is_cancelled(claim.run_id),
     )
+    if uses_message_batches(run, engine, claim.kind):
+        prefetch_or_park(claim, engine, request)  # raises ParkedForMessageBatch until the batch has ended
     result = engine.discover(request)
     return persist_discovery(claim, result)
 
@@ -200,6 +203,9 @@ def execute_step(
     except StaleClaim as exc:
         logger.warning("step result discarded %s: %s", log_ctx, exc)
         return StepOutcome("stale", str(exc))
+    except ParkedForMessageBatch as exc:
+        logger.info("step parked %s: %s", log_ctx, exc)
+        return StepOutcome("waiting", str(exc))
     except TransientError as exc:
         return _retry_transient(claim, exc, log_ctx)
     except DB_TRANSIENT as exc:

@@ -14,8 +14,9 @@ from analysis.services.finalize import finalize_run
 
 from .steps import execute_step
 
-# Outcomes after which the rest of the domain's chain must not run.
-_STOP_CHAIN = {"failed", "stale"}
+# Outcomes after which the rest of the domain's chain must not run ("waiting": the message batch poller
+# sends the chain again once the step's batch has ended).
+_STOP_CHAIN = {"failed", "stale", "waiting"}
 _STOP_CHAIN_SKIPS = {"an earlier step of this domain is not done", "run is no longer active", "out of attempts"}
 
 
@@ -94,3 +95,10 @@ def purge_old_rows() -> dict:
     result = purge()
     return {"audit_events": result.audit_events, "engine_calls": result.engine_calls,
             "notifications": result.notifications}
+
+
+@shared_task(name="dealiq.poll_message_batches")
+def poll_message_batches() -> dict:
+    from .message_batches import poll_message_batches as poll
+
+    return poll()

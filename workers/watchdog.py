@@ -60,7 +60,8 @@ def check_stalled_runs(now: dt.datetime | None = None) -> dict:
     report = {"requeued": [], "finalized": [], "failed": []}
     for run in AnalysisRun.objects.filter(status=RunStatus.RUNNING):
         stale_steps = list(RunStep.objects.for_run(run).stale_running(stale_before))
-        any_running = RunStep.objects.for_run(run).filter(status=StepStatus.RUNNING).exists()
+        # A step waiting for its message batch is alive: the batch poller, not a heartbeat, moves it on.
+        any_running = RunStep.objects.for_run(run).filter(status__in=(StepStatus.RUNNING, StepStatus.WAITING)).exists()
         run_stale = run.heartbeat_at is None or run.heartbeat_at < stale_before
         if not stale_steps and (any_running or not run_stale):
             continue

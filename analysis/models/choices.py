@@ -38,6 +38,7 @@ DISCOVERY_ENTITY = {StepKind.DISCOVER_TARGET: "target", StepKind.DISCOVER_BUYER:
 class StepStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting for its message batch"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
     REUSED = "reused", "Reused"

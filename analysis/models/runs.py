@@ -193,6 +193,9 @@ class RunStep(UsageFields):
     partial = models.JSONField(
         default=dict, blank=True, help_text="Sub-checkpoint: results of finished model calls inside the step."
     )
+    message_batch_id = models.CharField(
+        max_length=100, blank=True, help_text="Anthropic Message Batch holding this step's discovery calls."
+    )
     task_id = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

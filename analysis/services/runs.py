@@ -116,9 +116,10 @@ def cancel_run(run: AnalysisRun, *, actor=None) -> TransitionResult:
         if changed:
             # A step still inside the engine fails its fence at persist (run cancelled, step no longer
             # running) and writes nothing; pending ones are skipped at claim.
-            interrupted = RunStep.objects.filter(run_id=run.pk, status=StepStatus.RUNNING).update(
-                status=StepStatus.PENDING, error="cancelled while running"
-            )
+            # A step waiting for its message batch keeps the batch id: a re-queue picks up its results.
+            interrupted = RunStep.objects.filter(
+                run_id=run.pk, status__in=(StepStatus.RUNNING, StepStatus.WAITING)
+            ).update(status=StepStatus.PENDING, error="cancelled while running")
             record_event(
                 "run.cancelled",
                 actor=actor,

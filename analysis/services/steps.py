@@ -325,6 +325,41 @@ def fail_step(claim: Claim, error: str, *, full_error: str = "") -> bool:
     return True
 
 
+def park_for_message_batch(claim: Claim, batch_id: str) -> bool:
+    """running → waiting: the step's discovery calls are in a Message Batch (results within 24 h).
+
+    Nothing is persisted and the worker is freed; `resume_waiting_step` sends the step again once the
+    batch has ended. Waiting is not a failure: the attempt budget starts afresh from here.
+    """
+    with transaction.atomic():
+        changed = RunStep.objects.filter(pk=claim.step_id, attempts=claim.attempt, status=StepStatus.RUNNING).update(
+            status=StepStatus.WAITING, message_batch_id=batch_id, attempt_floor=F("attempts"), error=""
+        )
+        if changed:
+            record_event(
+                "step.waiting_for_batch",
+                run=AnalysisRun.objects.only("id", "deal_id").get(pk=claim.run_id),
+                object_type="RunStep",
+                object_id=claim.step_id,
+                data={"domain": claim.domain, "kind": claim.kind, "attempt": claim.attempt, "message_batch": batch_id},
+            )
+    return bool(changed)
+
+
+def resume_waiting_step(step: RunStep) -> bool:
+    """waiting → pending once its batch has ended (conditional: one poller wins)."""
+    changed = RunStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(status=StepStatus.PENDING)
+    if changed:
+        record_event(
+            "step.batch_ended",
+            run=AnalysisRun.objects.only("id", "deal_id").get(pk=step.run_id),
+            object_type="RunStep",
+            object_id=step.pk,
+            data={"domain": step.domain, "kind": step.kind, "message_batch": step.message_batch_id},
+        )
+    return bool(changed)
+
+
 def release_for_retry(claim: Claim, error: str, *, countdown: float = 0.0, data: dict | None = None) -> bool:
     """Transient failure: back to pending (a retry is scheduled) with the error kept for the timeline.
 

@@ -156,6 +156,9 @@ class FakeAnthropicServer:
         self._ids = itertools.count(1)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Message Batches: id -> {"requests": [...], "results": {custom_id: result}, "ended": bool, ...}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.hold_batches = False  # True: batches stay in_progress until end_batches()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -192,11 +195,18 @@ class FakeAnthropicServer:
         return f"http://{host}:{port}"
 
     def reset(self) -> None:
-        """Forget recorded requests, the script and the cache."""
+        """Forget recorded requests, the script, the cache and the message batches."""
         with self._lock:
             self.requests.clear()
             self.script.clear()
             self._cache.clear()
+            self.batches.clear()
+
+    def end_batches(self) -> None:
+        """Held message batches end now (their results were computed when they were created)."""
+        with self._lock:
+            for batch in self.batches.values():
+                batch["ended"] = True
 
     # ------------------------------------------------------------------ what was received
 
@@ -267,6 +277,8 @@ class FakeAnthropicServer:
         """(status, headers, JSON body); None body = drop the connection."""
         request_id = self.next_id("req")
         headers = {"request-id": request_id}
+        if request.path == "/v1/messages/batches":
+            return self._create_batch(request, headers)
         if request.path not in ("/v1/messages", "/v1/messages/count_tokens"):
             return 404, headers, _error_body("not_found_error", f"no route {request.path}", request_id)
         if not isinstance(request.body, dict):
@@ -322,6 +334,63 @@ class FakeAnthropicServer:
         if "findings" in properties:
             return reasoning_answer(request), "tool_use"
         return {}, "tool_use"
+
+    # ------------------------------------------------------------------ Message Batches API
+
+    def _create_batch(self, request: RecordedRequest, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        items = (request.body or {}).get("requests") if isinstance(request.body, dict) else None
+        if not items:
+            return 400, headers, _error_body("invalid_request_error", "requests: empty", headers["request-id"])
+        batch_id = self.next_id("msgbatch")
+        results = {}
+        for item in items:  # each request answered as /v1/messages would, scripts and cache included
+            inner = RecordedRequest("POST", "/v1/messages", {}, json.dumps(item["params"]).encode(), time.monotonic(),
+                                    body=item["params"])
+            status, _, body = self.handle(inner)
+            if status == 200:
+                body["usage"]["service_tier"] = "batch"
+                results[item["custom_id"]] = {"type": "succeeded", "message": body}
+            else:
+                results[item["custom_id"]] = {"type": "errored", "error": body}
+        with self._lock:
+            self.batches[batch_id] = {
+                "requests": items, "results": results, "ended": not self.hold_batches, "created": time.time(),
+            }
+        return 200, headers, self._batch_body(batch_id)
+
+    def _batch_body(self, batch_id: str) -> dict[str, Any]:
+        batch = self.batches[batch_id]
+        ended = batch["ended"]
+        counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        for result in batch["results"].values():
+            counts[result["type"] if ended else "processing"] += 1
+        stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))  # noqa: E731
+        return {
+            "id": batch_id, "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": counts,
+            "created_at": stamp(batch["created"]), "expires_at": stamp(batch["created"] + 86400),
+            "ended_at": stamp(time.time()) if ended else None,
+            "archived_at": None, "cancel_initiated_at": None,
+            "results_url": f"{self.base_url}/v1/messages/batches/{batch_id}/results" if ended else None,
+        }
+
+    def handle_get(self, path: str) -> tuple[int, dict[str, str], bytes, str]:
+        """GET a batch or its results: (status, headers, body bytes, content type)."""
+        request_id = self.next_id("req")
+        headers = {"request-id": request_id}
+        found = re.fullmatch(r"/v1/messages/batches/([\w-]+)(/results)?", path)
+        batch_id = found.group(1) if found else None
+        if batch_id not in self.batches:
+            body = _error_body("not_found_error", f"no batch at {path}", request_id)
+            return 404, headers, json.dumps(body).encode(), "application/json"
+        if found.group(2):
+            if not self.batches[batch_id]["ended"]:
+                body = _error_body("invalid_request_error", "batch still in progress", request_id)
+                return 400, headers, json.dumps(body).encode(), "application/json"
+            lines = [json.dumps({"custom_id": cid, "result": result}) for cid, result in self.batches[batch_id]["results"].items()]
+            return 200, headers, ("\n".join(lines) + "\n").encode(), "application/binary"
+        return 200, headers, json.dumps(self._batch_body(batch_id)).encode(), "application/json"
 
     # ------------------------------------------------------------------ prompt-cache emulation
 
@@ -562,6 +631,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
+
+    def do_GET(self) -> None:
+        fake = self.server_fake
+        path = self.path.split("?")[0]
+        with fake._lock:
+            fake.requests.append(RecordedRequest("GET", path, {k.lower(): v for k, v in self.headers.items()}, b"", time.monotonic()))
+        status, headers, payload, content_type = fake.handle_get(path)
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -167,3 +168,78 @@ def test_sample_deal_with_claude_engine_on_a_real_worker(sample_deal, fake_anthr
     assert all(step.worker.startswith("w0-") for step in RunStep.objects.filter(run=run))
     # The Redis warm-up gate ran in the worker: the cache prefixes it warmed are marked there.
     assert list(client.scan_iter("dealiq:warmup:*:warm"))
+
+
+def test_a_low_priority_run_discovers_through_message_batches_at_half_price(
+    sample_deal, claude_settings, fake_anthropic  # noqa: F811
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from config.celery_app import app
+    from workers.message_batches import poll_message_batches
+    from workers.tasks import poll_message_batches as poll_task
+    from workers.watchdog import check_stalled_runs
+
+    claude_settings.ANTHROPIC_MESSAGE_BATCH_PRIORITIES = ["low"]
+    fake_anthropic.hold_batches = True
+    run = start_run(sample_deal, priority="low", domains=["applications", "network"])
+
+    # Each domain's first discovery step submitted its calls and parked; the workers are free.
+    run.refresh_from_db()
+    steps = {(s.domain, s.kind): s for s in RunStep.objects.filter(run=run)}
+    waiting = [s for s in steps.values() if s.status == StepStatus.WAITING]
+    assert run.status == RunStatus.RUNNING and len(waiting) == 2
+    assert all(s.kind == StepKind.DISCOVER_TARGET and s.message_batch_id in fake_anthropic.batches for s in waiting)
+    assert fake_anthropic.message_requests == [] and not Fact.objects.for_run(run).exists()
+    assert poll_message_batches()["resumed"] == []  # still processing: nothing moves
+    # Waiting is not a stall: the watchdog leaves the run alone however old its heartbeat.
+    AnalysisRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=5))
+    assert check_stalled_runs() == {"requeued": [], "finalized": [], "failed": []}
+
+    # Batches end → target steps finish from the results, buyer steps submit theirs; once more → done.
+    # Beat sends the poll as a task every DEALIQ_MESSAGE_BATCH_POLL_SECONDS.
+    assert app.conf.beat_schedule["dealiq-poll-message-batches"]["task"] == poll_task.name
+    for _ in range(2):
+        fake_anthropic.end_batches()
+        assert poll_task.delay().get()["resumed"]
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED, run.error
+    discover_calls = EngineCall.objects.filter(run=run).exclude(step__kind=StepKind.REASON)
+    assert discover_calls.count() == 4 and set(discover_calls.values_list("service_tier", flat=True)) == {"batch"}
+    assert all("/run" in c.request_id for c in discover_calls)  # batch id / custom id
+    assert set(EngineCall.objects.filter(run=run, step__kind=StepKind.REASON).values_list("service_tier", flat=True)) == {"standard"}
+    assert len(fake_anthropic.batches) == 4 and len(fake_anthropic.message_requests) == 2  # the 2 reasoning calls
+    assert not Fact.objects.for_run(run).filter(evidence__icontains="quantum mainframe").exists()  # grounded alike
+    assert AuditEvent.objects.for_run(run).filter(event_type="step.waiting_for_batch").count() == 4
+
+    # The same deal called directly costs about twice as much for discovery.
+    fake_anthropic.reset()
+    direct = start_run(sample_deal, priority="normal", domains=["applications", "network"])
+    direct_discovery = sum(c.cost for c in EngineCall.objects.filter(run=direct).exclude(step__kind=StepKind.REASON))
+    assert sum(c.cost for c in discover_calls) < direct_discovery * Decimal("0.75")
+
+
+def test_a_cancelled_run_keeps_its_message_batch_and_a_requeue_uses_its_results(
+    sample_deal, claude_settings, fake_anthropic  # noqa: F811
+):
+    from workers.message_batches import poll_message_batches
+    from workers.pipeline import cancel_run, requeue_run
+
+    claude_settings.ANTHROPIC_MESSAGE_BATCH_PRIORITIES = ["low"]
+    fake_anthropic.hold_batches = True
+    run = start_run(sample_deal, priority="low", domains=["network"])
+    step = RunStep.objects.get(run=run, kind=StepKind.DISCOVER_TARGET)
+    assert step.status == StepStatus.WAITING
+    assert cancel_run(run).changed
+
+    fake_anthropic.end_batches()
+    assert poll_message_batches()["resumed"] == []  # a cancelled run's steps are not resumed
+    assert requeue_run(run).changed  # eager: target from the batch results, buyer submits its own
+    step.refresh_from_db()
+    assert step.status == StepStatus.DONE and len(fake_anthropic.batches) == 2
+    fake_anthropic.end_batches()
+    poll_message_batches()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED, run.error

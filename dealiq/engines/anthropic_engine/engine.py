@@ -97,6 +97,33 @@ class AnthropicEngine:
         """Messages API calls a step sending `input_tokens` of documents makes (one per batch)."""
         return max(1, -(-int(input_tokens) // max(1, self.token_budget)))
 
+    # ------------------------------------------------------------------ Message Batches API
+
+    supports_message_batches = True
+
+    def discovery_batch_requests(self, request: DiscoveryRequest) -> list[tuple[int, dict[str, Any]]]:
+        """(batch index, messages.create params) of the discovery calls not yet saved: what goes into a
+        Message Batch. The params are those a direct call would send, so the answers feed the same path."""
+        pages = ordered(request.pages)
+        if not pages:
+            return []
+        batches = plan_batches(pages, self.token_budget)
+        saved = _saved_batches(request.completed_batches)
+        return [
+            (number, self._discovery_params(request, batch, number, len(batches)))
+            for number, batch in enumerate(batches)
+            if number not in saved
+        ]
+
+    def submit_message_batch(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
+        return self._client.submit_batch(requests)
+
+    def message_batch_ended(self, batch_id: str) -> bool:
+        return self._client.batch_ended(batch_id)
+
+    def message_batch_results(self, batch_id: str) -> dict[str, CallResult]:
+        return self._client.batch_results(batch_id)
+
     # ------------------------------------------------------------------ discovery
 
     def discover(self, request: DiscoveryRequest) -> DiscoveryResult:
@@ -162,16 +189,10 @@ class AnthropicEngine:
             gaps += half_gaps
         return facts, gaps
 
-    def _discovery_call(
-        self,
-        request: DiscoveryRequest,
-        pages: list[SourcePage],
-        number: int,
-        count: int,
-        usage: Usage,
-        split: bool = False,
-    ) -> tuple[list[FactItem], list[GapItem]]:
-        params = prompts.discovery_params(
+    def _discovery_params(
+        self, request: DiscoveryRequest, pages: list[SourcePage], number: int, count: int
+    ) -> dict[str, Any]:
+        return prompts.discovery_params(
             model=self.model,
             max_tokens=self.max_tokens,
             deal=request.deal,
@@ -182,7 +203,19 @@ class AnthropicEngine:
             parts=count,
             cache_ttl=self.cache_ttl,
         )
-        if self.count_tokens and self._client.count_tokens(params) + self.max_tokens > self.context_tokens:
+
+    def _discovery_call(
+        self,
+        request: DiscoveryRequest,
+        pages: list[SourcePage],
+        number: int,
+        count: int,
+        usage: Usage,
+        split: bool = False,
+    ) -> tuple[list[FactItem], list[GapItem]]:
+        params = self._discovery_params(request, pages, number, count)
+        answered = None if split else (request.prefetched or {}).get(number)
+        if answered is None and self.count_tokens and self._client.count_tokens(params) + self.max_tokens > self.context_tokens:
             raise _NeedsSplit()
 
         def parse(data: dict[str, Any]) -> tuple[list[FactItem], list[GapItem]]:
@@ -191,8 +224,10 @@ class AnthropicEngine:
         tags = {"kind": "discover", "domain": request.domain, "entity": request.entity, "batch": number}
         if split:
             tags["split"] = True
+        if answered is not None:
+            tags["message_batch"] = True
         gate_key = cache_prefix_key(params, endpoint=self._client.endpoint)
-        return self._structured_call(params, DISCOVERY_TOOL_NAME, parse, usage, tags, gate_key=gate_key)
+        return self._structured_call(params, DISCOVERY_TOOL_NAME, parse, usage, tags, gate_key=gate_key, answered=answered)
 
     # ------------------------------------------------------------------ reasoning
 
@@ -274,9 +309,11 @@ class AnthropicEngine:
         usage: Usage,
         tags: dict[str, Any],
         gate_key: str | None = None,
+        answered: CallResult | None = None,
     ) -> Any:
-        """Send, validate, and on invalid output send the errors back once (repair)."""
-        first = self._send(params, usage, tags, gate_key)
+        """Send (or take the answer `answered` already holds), validate, and on invalid output send the
+        errors back once (repair)."""
+        first = self._accept(answered, usage, tags) if answered is not None else self._send(params, usage, tags, gate_key)
         content = _content(first.message)
         try:
             return parse(parsing.tool_input(content, tool_name))
@@ -297,6 +334,10 @@ class AnthropicEngine:
         else:
             with self._gate.hold(gate_key):
                 result = self._client.create(params)
+        return self._accept(result, usage, tags)
+
+    def _accept(self, result: CallResult, usage: Usage, tags: dict[str, Any]) -> CallResult:
+        """Record an answer's usage; a cut-short answer asks for a split, a refusal fails the step."""
         self._record(result, usage, tags)
         stop_reason = result.message.stop_reason
         if stop_reason in _CUT_SHORT:
