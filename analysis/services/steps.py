@@ -336,13 +336,8 @@ def park_for_message_batch(claim: Claim, batch_id: str) -> bool:
             status=StepStatus.WAITING, message_batch_id=batch_id, attempt_floor=F("attempts"), error=""
         )
         if changed:
-            record_event(
-                "step.waiting_for_batch",
-                run=AnalysisRun.objects.only("id", "deal_id").get(pk=claim.run_id),
-                object_type="RunStep",
-                object_id=claim.step_id,
-                data={"domain": claim.domain, "kind": claim.kind, "attempt": claim.attempt, "message_batch": batch_id},
-            )
+            _record_step_event("step.waiting_for_batch", claim.run_id, claim.step_id,
+                               domain=claim.domain, kind=claim.kind, attempt=claim.attempt, message_batch=batch_id)
     return bool(changed)
 
 
@@ -350,14 +345,14 @@ def resume_waiting_step(step: RunStep) -> bool:
     """waiting → pending once its batch has ended (conditional: one poller wins)."""
     changed = RunStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(status=StepStatus.PENDING)
     if changed:
-        record_event(
-            "step.batch_ended",
-            run=AnalysisRun.objects.only("id", "deal_id").get(pk=step.run_id),
-            object_type="RunStep",
-            object_id=step.pk,
-            data={"domain": step.domain, "kind": step.kind, "message_batch": step.message_batch_id},
-        )
+        _record_step_event("step.batch_ended", step.run_id, step.pk,
+                           domain=step.domain, kind=step.kind, message_batch=step.message_batch_id)
     return bool(changed)
+
+
+def _record_step_event(event_type: str, run_id: int, step_id: int, **data) -> None:
+    run = AnalysisRun.objects.only("id", "deal_id").get(pk=run_id)
+    record_event(event_type, run=run, object_type="RunStep", object_id=step_id, data=data)
 
 
 def release_for_retry(claim: Claim, error: str, *, countdown: float = 0.0, data: dict | None = None) -> bool:
