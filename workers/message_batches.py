@@ -90,15 +90,22 @@ def poll_message_batches() -> dict:
             report["checked"] += 1
             try:
                 ended[step.message_batch_id] = engine_for(step.run.engine).message_batch_ended(step.message_batch_id)
+            except PermanentError as exc:
+                report["errors"] += 1
+                if getattr(exc, "kind", "") != "not_found":  # auth, configuration…: fix it, we ask again
+                    logger.error("message batch %s: %s (asking again next round)", step.message_batch_id, exc)
+                    ended[step.message_batch_id] = False
+                    continue
+                # The batch is gone at the provider (expired or deleted): the step submits its calls anew.
+                logger.error("message batch %s: %s (the step submits anew)", step.message_batch_id, exc)
+                RunStep.objects.filter(status=StepStatus.WAITING, message_batch_id=step.message_batch_id).update(
+                    message_batch_id=""
+                )
+                ended[step.message_batch_id] = True
             except TransientError as exc:
                 logger.warning("message batch %s: %s (asking again next round)", step.message_batch_id, exc)
                 report["errors"] += 1
                 ended[step.message_batch_id] = False
-            except PermanentError as exc:  # e.g. the batch is gone: the step will submit its calls again
-                logger.error("message batch %s: %s (the step submits anew)", step.message_batch_id, exc)
-                report["errors"] += 1
-                RunStep.objects.filter(pk=step.pk).update(message_batch_id="")
-                ended[step.message_batch_id] = True
         if ended[step.message_batch_id]:
             with transaction.atomic():
                 if resume_waiting_step(step):

@@ -243,3 +243,70 @@ def test_a_cancelled_run_keeps_its_message_batch_and_a_requeue_uses_its_results(
     poll_message_batches()
     run.refresh_from_db()
     assert run.status == RunStatus.COMPLETED, run.error
+
+
+def test_the_batch_poller_waits_out_configuration_errors_and_resubmits_a_vanished_batch(
+    sample_deal, claude_settings, fake_anthropic, monkeypatch  # noqa: F811
+):
+    from workers.message_batches import poll_message_batches
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    claude_settings.ANTHROPIC_MESSAGE_BATCH_PRIORITIES = ["low"]
+    fake_anthropic.hold_batches = True
+    run = start_run(sample_deal, priority="low", domains=["network"])
+    step = RunStep.objects.get(run=run, kind=StepKind.DISCOVER_TARGET)
+    first_batch = step.message_batch_id
+
+    claude_settings.ANTHROPIC_API_KEY = ""  # a beat host without the key: never a reason to pay twice
+    report = poll_message_batches()
+    step.refresh_from_db()
+    assert report["errors"] == 1 and report["resumed"] == []
+    assert (step.status, step.message_batch_id) == (StepStatus.WAITING, first_batch)
+
+    claude_settings.ANTHROPIC_API_KEY = FAKE_API_KEY
+    del fake_anthropic.batches[first_batch]  # expired at the provider: 404
+    assert poll_message_batches()["resumed"] == [step.pk]
+    step.refresh_from_db()
+    assert step.status == StepStatus.WAITING and step.message_batch_id not in ("", first_batch)
+    assert step.message_batch_id in fake_anthropic.batches  # the calls went into a new batch
+
+
+@pytest.mark.worker
+@pytest.mark.slow
+def test_message_batches_on_a_real_worker_park_and_resume_through_the_broker(sample_deal, fake_anthropic):  # noqa: F811
+    import time
+
+    from workers.tasks import poll_message_batches
+
+    require_real_stack()
+    fake_anthropic.hold_batches = True
+    env = {
+        "DEALIQ_ENGINE": "anthropic",
+        "ANTHROPIC_API_KEY": FAKE_API_KEY,
+        "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
+        "ANTHROPIC_MESSAGE_BATCH_PRIORITIES": "low",
+    }
+
+    def steps_in(status, count, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if RunStep.objects.filter(run=run, status=status).count() >= count:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"{count} step(s) never {status}: {list(RunStep.objects.filter(run=run).values_list('kind', 'status'))}\n{worker.log_tail()}")
+
+    with RealStack(extra_env=env) as stack:
+        worker = stack.start_worker(concurrency=2)
+        run = start_run(sample_deal, engine="anthropic", priority="low", domains=["applications", "network"])
+        steps_in(StepStatus.WAITING, 2)  # both target steps submitted and parked; the chains stopped
+        assert RunStep.objects.filter(run=run, kind=StepKind.DISCOVER_BUYER, status=StepStatus.PENDING).count() == 2
+        for done in (2, 6):  # target steps finish and buyer steps park; then buyer and reasoning finish
+            steps_in(StepStatus.WAITING, 2)
+            fake_anthropic.end_batches()
+            poll_message_batches.delay()  # what beat sends: the poll runs on the worker, with its settings
+            steps_in(StepStatus.DONE, done)
+        run = wait_for_run(run, timeout=60)
+
+    assert run.status == RunStatus.COMPLETED, f"{run.error}\n{worker.log_tail()}"
+    assert len(fake_anthropic.batches) == 4
+    assert set(EngineCall.objects.filter(run=run).exclude(step__kind=StepKind.REASON).values_list("service_tier", flat=True)) == {"batch"}
