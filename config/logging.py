@@ -87,5 +87,10 @@ def build_logging(*, fmt: str, level: str, log_file: str | None, max_bytes: int,
         },
         "handlers": handlers,
         "root": {"handlers": list(handlers), "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            # Django's default config gives "django" a console handler of its own; with ours on the
+            # root too, every request warning was written twice (once unformatted).
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
+            "django.db.backends": {"level": "WARNING"},
+        },
     }

@@ -90,3 +90,11 @@ def test_log_file_rotates_by_size(tmp_path):
     assert files == ["dealiq.log", "dealiq.log.1", "dealiq.log.2"]
     assert all(p.stat().st_size <= 2000 + 400 for p in tmp_path.iterdir())
     json.loads((tmp_path / "dealiq.log").read_text().splitlines()[-1])
+
+
+def test_django_messages_are_written_once_through_our_handlers():
+    import logging
+
+    django_logger = logging.getLogger("django")
+    assert django_logger.handlers == [] and django_logger.propagate  # only the root's handlers write
+    assert logging.getLogger().handlers
