@@ -1,6 +1,8 @@
 """The walking skeleton end to end: eager run, redelivery, a crash mid-engine."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from analysis.models import AnalysisRun, Fact, Finding, Gap, RunStatus, RunStep, StepKind, StepStatus
@@ -73,3 +75,20 @@ def test_step_crashing_mid_engine_writes_nothing_and_fails_the_run(sample_deal, 
         assert Fact.objects.for_run(run).for_domain(domain).exists()
         assert Finding.objects.for_run(run).for_domain(domain).exists()
         assert not RunStep.objects.filter(run=run, domain=domain).exclude(status=StepStatus.DONE).exists()
+
+
+def test_analyze_command_runs_the_chosen_domains_and_refuses_bad_input_readably(sample_deal, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("analyze", str(sample_deal.pk), "--domains", "network, cybersecurity", stdout=open(os.devnull, "w"))
+    run = AnalysisRun.objects.get(deal=sample_deal)
+    assert run.status == RunStatus.COMPLETED and sorted(run.domains) == ["cybersecurity", "network"]
+    assert set(RunStep.objects.filter(run=run).values_list("domain", flat=True)) == {"cybersecurity", "network"}
+
+    with pytest.raises(CommandError, match="unknown domain"):
+        call_command("analyze", str(sample_deal.pk), "--domains", "plumbing", stdout=open(os.devnull, "w"))
+    settings.DEALIQ_MIN_FREE_DISK_MB = 10**12
+    with pytest.raises(CommandError, match="Not enough free disk space"):
+        call_command("analyze", str(sample_deal.pk), stdout=open(os.devnull, "w"))
+    assert AnalysisRun.objects.filter(deal=sample_deal).count() == 1

@@ -38,7 +38,9 @@ class Command(BaseCommand):
             raise CommandError(f"deal {deal_id} does not exist") from None
         if not deal.documents.exists():
             raise CommandError(f"deal {deal_id} has no documents: import a data room first (import_dataroom)")
-        return run_and_report(self, deal, no_wait=no_wait, engine=engine, priority=priority, timeout=timeout)
+        return run_and_report(
+            self, deal, no_wait=no_wait, engine=engine, priority=priority, timeout=timeout, domains=_domains(opts)
+        )
 
     def handle_batch(self, deal_id, *, engine, priority, **opts):
         """Queue the runs and return at once: follow the batch on its page (workers do the work)."""
@@ -49,7 +51,7 @@ class Command(BaseCommand):
         if not opts.get("all") and deal_id is None:
             raise CommandError("give a deal id or --all")
         deals = Deal.objects.all() if opts.get("all") else Deal.objects.filter(pk=deal_id)
-        domains = [d.strip() for d in opts["domains"].split(",")] if opts.get("domains") else None
+        domains = _domains(opts)
         try:
             started = start_batch(
                 deals.order_by("pk"), name=opts["batch"], priority=priority, engine=engine, domains=domains
@@ -64,20 +66,27 @@ class Command(BaseCommand):
         self.stdout.write(f"Progress: /deals/batches/{batch.pk}/")
 
 
-def run_and_report(command: BaseCommand, deal, *, no_wait=False, engine=None, priority=Priority.NORMAL, timeout=3600, user=None):
+def _domains(opts) -> list[str] | None:
+    return [d.strip() for d in opts["domains"].split(",") if d.strip()] if opts.get("domains") else None
+
+
+def run_and_report(
+    command: BaseCommand, deal, *, no_wait=False, engine=None, priority=Priority.NORMAL, timeout=3600, user=None,
+    domains: list[str] | None = None,
+):
     out = command.stdout
     eager = settings.CELERY_TASK_ALWAYS_EAGER
     try:
         with RunFollower(out.write) as follower:
             out.write(f"Analysing deal {deal.pk} ({deal.name}) " + ("in-process (eager)" if eager else "on the workers"))
-            run = start_run(deal, triggered_by=user, engine=engine, priority=priority)
+            run = start_run(deal, triggered_by=user, engine=engine, priority=priority, domains=domains)
             out.write(f"Run {run.number}: engine {run.engine} {run.model}" + ("" if eager else " — waiting for workers"))
             if no_wait:
                 return f"{run.number}\n"
             run = follower.wait(run, timeout=timeout)
     except TimeoutError as exc:
         raise CommandError(f"{exc}: are workers running? (celery -A config worker)") from None
-    except ValueError as exc:
+    except (ValueError, RunStateError) as exc:  # unknown engine or domain, not enough disk…
         raise CommandError(str(exc)) from None
     out.write("")
     out.write(summary_table(run))
