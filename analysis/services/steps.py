@@ -91,9 +91,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
             return ClaimResult(None, SkipReason.ALREADY_DONE)
         if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
             return ClaimResult(None, SkipReason.RUN_FINISHED)
-        earlier_kinds = STEP_ORDER[: STEP_ORDER.index(StepKind(kind))]
-        earlier = RunStep.objects.filter(run_id=run_id, domain=domain, kind__in=earlier_kinds)
-        if earlier.exclude(status__in=SETTLED_STEP_STATUSES).exists():
+        if _earlier_steps_unsettled(run_id, domain, kind):
             return ClaimResult(None, SkipReason.BLOCKED)
         if step.attempts - step.attempt_floor >= max_attempts:
             _fail_locked(run, step, f"gave up after {step.attempts} attempts (worker lost or stalled each time)")
@@ -144,7 +142,19 @@ def step_is_claimable(run_id: int, domain: str, kind: str) -> str:
         return SkipReason.ALREADY_DONE
     if row["run__status"] not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return SkipReason.RUN_FINISHED
+    if _earlier_steps_unsettled(run_id, domain, kind):
+        return SkipReason.BLOCKED
     return ""
+
+
+def _earlier_steps_unsettled(run_id: int, domain: str, kind: str) -> bool:
+    """A domain's steps run in order: this one waits for those before it."""
+    earlier_kinds = STEP_ORDER[: STEP_ORDER.index(StepKind(kind))]
+    return (
+        RunStep.objects.filter(run_id=run_id, domain=domain, kind__in=earlier_kinds)
+        .exclude(status__in=SETTLED_STEP_STATUSES)
+        .exists()
+    )
 
 
 def push_heartbeat(run_id: int, until) -> None:

@@ -245,6 +245,22 @@ def test_a_cancelled_run_keeps_its_message_batch_and_a_requeue_uses_its_results(
     assert run.status == RunStatus.COMPLETED, run.error
 
 
+def test_message_batch_steps_take_no_direct_call_rate_limit(sample_deal, claude_settings, fake_anthropic):  # noqa: F811
+    from workers import ratelimit
+    from workers.message_batches import poll_message_batches
+
+    claude_settings.ANTHROPIC_MESSAGE_BATCH_PRIORITIES = ["low"]
+    claude_settings.DEALIQ_RATE_LIMITS = {"anthropic": {"requests": 5, "tokens": 0}}
+    ratelimit.limiter().reset("anthropic")
+    run = start_run(sample_deal, priority="low", domains=["network"])
+    poll_message_batches()  # target done, buyer submitted
+    poll_message_batches()  # buyer done, reasoning called directly
+    run.refresh_from_db()
+
+    assert run.status == RunStatus.COMPLETED, run.error
+    assert len(ratelimit.limiter().logs["anthropic"]) == 1  # only the direct reasoning call took a request
+
+
 def test_the_batch_poller_waits_out_configuration_errors_and_resubmits_a_vanished_batch(
     sample_deal, claude_settings, fake_anthropic, monkeypatch  # noqa: F811
 ):
