@@ -50,6 +50,15 @@ class DealQuerySet(models.QuerySet):
             return self
         return self.filter(memberships__user=user).distinct()
 
+    def matching(self, text: str) -> "DealQuerySet":
+        """Deals whose name, target or buyer contains `text` (all of them for an empty text)."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            models.Q(name__icontains=text) | models.Q(target_name__icontains=text) | models.Q(buyer_name__icontains=text)
+        )
+
     def with_role_at_least(self, user, role: str) -> "DealQuerySet":
         if user.is_superuser:
             return self

@@ -31,13 +31,21 @@ class DealListView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         return (
             Deal.objects.visible_to(self.request.user)
+            .matching(self.request.GET.get("q", ""))
             .annotate(
                 document_count=Count("documents", distinct=True),
                 last_run=Max("runs__number"),
                 completed_runs=Count("runs", filter=Q(runs__status="completed"), distinct=True),
             )
-            .order_by("name")
+            .order_by("name", "pk")
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context["query_without_page"] = params.urlencode()
+        return context
 
 
 DOCUMENTS_PER_PAGE = 100

@@ -79,3 +79,34 @@ def test_start_refused_for_lack_of_disk_space_says_why_and_writes_nothing(client
     assert response.status_code == 200
     assert "The run was not started: Not enough free disk space" in response.content.decode()
     assert not sample_deal.runs.exists()
+
+
+def test_deal_list_pages_through_hundreds_of_deals_searches_and_counts_in_constant_queries(
+    client, make_user, django_assert_max_num_queries
+):
+    from deals.models import Deal, DealMembership
+
+    manager = make_user("overnight-manager")
+    others = make_user("someone-else")
+    deals = Deal.objects.bulk_create(
+        [Deal(name=f"Deal {i:03d}", target_name=f"Target {i:03d}", buyer_name="Acme" if i % 10 == 0 else "Globex")
+         for i in range(120)]
+    )
+    DealMembership.objects.bulk_create([DealMembership(deal=d, user=manager, role=Role.MANAGER) for d in deals[:110]])
+    DealMembership.objects.create(deal=deals[115], user=others, role=Role.MANAGER)
+    client.force_login(manager)
+    url = reverse("deals:list")
+
+    with django_assert_max_num_queries(6):
+        first = client.get(url)
+    last = client.get(url, {"page": 3})
+    assert [d.name for d in first.context["deals"]][:2] == ["Deal 000", "Deal 001"]
+    assert len(first.context["deals"]) == 50 and len(last.context["deals"]) == 10  # 110 visible, not 120
+    assert "Page 1 of 3" in first.content.decode() and 'rel="next"' in first.content.decode()
+
+    acme = client.get(url, {"q": "acme"})
+    assert [d.name for d in acme.context["deals"]] == [f"Deal {i:03d}" for i in range(0, 110, 10)]
+    assert 'rel="next"' not in acme.content.decode()  # 11 rows: one page
+    globex = client.get(url, {"q": "globex"}).content.decode()  # 99 rows: the next link keeps the search
+    assert 'href="?q=globex&amp;page=2"' in globex
+    assert "No deal matches" in client.get(url, {"q": "Deal 115"}).content.decode()  # not a member
