@@ -141,5 +141,8 @@ class DealAuditView(LoginRequiredMixin, TemplateView):
         events = AuditEvent.objects.for_deal(deal).select_related("run").order_by("-at", "-id")
         if self.request.GET.get("type"):
             events = events.filter(event_type=self.request.GET["type"])
-        context.update(deal=deal, page=Paginator(events, 100).get_page(self.request.GET.get("page")))
+        page = Paginator(events, 100).get_page(self.request.GET.get("page"))
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update(deal=deal, page=page, page_obj=page, query_without_page=params.urlencode())
         return context

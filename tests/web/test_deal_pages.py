@@ -110,3 +110,26 @@ def test_deal_list_pages_through_hundreds_of_deals_searches_and_counts_in_consta
     globex = client.get(url, {"q": "globex"}).content.decode()  # 99 rows: the next link keeps the search
     assert 'href="?q=globex&amp;page=2"' in globex
     assert "No deal matches" in client.get(url, {"q": "Deal 115"}).content.decode()  # not a member
+
+
+def test_audit_trail_pages_filters_by_type_and_is_read_only_for_members(client, sample_deal, member, make_user):
+    from analysis.models import AuditEvent
+    from analysis.services.audit import record_event
+
+    for i in range(230):
+        record_event("export.downloaded" if i % 2 else "document.viewed", deal=sample_deal, data={"i": i})
+    client.force_login(member(sample_deal, Role.VIEWER))
+    url = reverse("analysis:audit", args=[sample_deal.pk])
+
+    first = client.get(url)
+    assert first.status_code == 200 and len(first.context["page"]) == 100
+    assert "Page 1 of 3" in first.content.decode()
+    exports = client.get(url, {"type": "export.downloaded"})
+    assert {e.event_type for e in exports.context["page"]} == {"export.downloaded"}
+    assert exports.context["page"].paginator.count == 115
+    assert 'href="?type=export.downloaded&amp;page=2"' in exports.content.decode()  # the filter stays
+
+    assert client.post(url).status_code == 405  # nothing to change here
+    assert AuditEvent.objects.for_deal(sample_deal).count() >= 230
+    client.force_login(make_user("outsider"))
+    assert client.get(url).status_code == 404
