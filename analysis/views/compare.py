@@ -6,6 +6,9 @@ from ..models import AnalysisRun
 from ..run_context import RunPageMixin
 from ..services.comparison import compare_runs
 
+# Rows listed per kind of change (the counts are always complete): a 20,000-fact re-run stays a page.
+COMPARE_ROWS_SHOWN = 300
+
 
 class CompareView(RunPageMixin, TemplateView):
     template_name = "analysis/compare.html"
@@ -18,5 +21,8 @@ class CompareView(RunPageMixin, TemplateView):
         except KeyError:
             raise Http404("deal has no such run") from None
         diff = compare_runs(run_a, run_b)
-        context.update(run_a=run_a, run_b=run_b, diff=diff, kinds=list(diff.values()))
+        context.update(
+            run_a=run_a, run_b=run_b, diff=diff, kinds=list(diff.values()),
+            row_limit=COMPARE_ROWS_SHOWN, row_slice=f":{COMPARE_ROWS_SHOWN}",
+        )
         return context

@@ -187,7 +187,26 @@ def test_compare_runs_lists_added_removed_and_changed_by_key(client, falcon, peo
     assert [c.label for c in diff["gaps"].removed] == ["No penetration test report"]
     assert len(diff["findings"].added + diff["findings"].removed + diff["findings"].changed) == 0
     assert 'id="count-facts"' in body(response)
+    assert "truncated" not in body(response)
     assert client.get(reverse("analysis:compare", args=[deal.pk, run.number, 99])).status_code == 404
+
+
+def test_compare_lists_a_bounded_number_of_rows_and_keeps_complete_counts(client, falcon, people, monkeypatch):
+    from analysis.views import compare
+
+    deal, run, facts, gaps, findings = falcon
+    doc = make_document(deal, "target", [f"Server srv-{i:02d} runs Windows Server 2019." for i in range(6)], filename="servers.txt")
+    new_facts = [fact(doc, "infrastructure", "server", f"srv-{i:02d}", f"Server srv-{i:02d} runs Windows Server 2019.", page=i + 1)
+                 for i in range(6)]
+    second = persist_run(deal, facts + new_facts, gaps, findings)
+    monkeypatch.setattr(compare, "COMPARE_ROWS_SHOWN", 4)
+    client.force_login(people["viewer"])
+
+    response = client.get(reverse("analysis:compare", args=[deal.pk, run.number, second.number]))
+
+    html = body(response)
+    assert len(response.context["diff"]["facts"].added) == 6  # the count is complete…
+    assert html.count('<tr class="added">') == 4 and "Showing the first 4 added" in html  # …the list is bounded
 
 
 def test_exports_csv_json_xlsx_and_vdr_request_list_respect_filters(client, falcon, people):
