@@ -6,18 +6,22 @@ at a time, so a bad file is reported and the import goes on.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from dealiq.documents import ExtractionError, iter_dataroom
-from dealiq.documents.archive import is_noise, list_archive
+from dealiq.documents.archive import is_noise, iter_archive, list_archive
 from dealiq.documents.dataroom import entity_of
 
-from .ingestion import Outcome, StoreResult, document_limits, store_document
+from .ingestion import Outcome, StoreResult, display_name, document_limits, store_document
 from .models import Deal
 
 # progress(index, total, entity, path, result): called after every file, skipped ones included.
@@ -114,3 +118,60 @@ def deal_from_folder(folder: Path, *, owner=None, uploaded_by=None) -> tuple[Dea
         )
     results = import_folder(deal, folder, uploaded_by=uploaded_by)
     return deal, Counter(r.outcome for r in results)
+
+
+def import_uploaded_archive(deal: Deal, entity: str, name: str, uploaded_file, *, uploaded_by=None) -> list[StoreResult]:
+    """A .zip uploaded on the documents page, one result line per member.
+
+    A data room (top-level `target/` and `buyer/` folders) is imported as `import_dataroom` does, each
+    document to the entity its folder names; any other archive's documents go to `entity`. A hostile or
+    exploding archive is refused whole, before a member is stored.
+    """
+    limits = document_limits()
+    shown = display_name(name)
+    if uploaded_file.size > limits.max_archive_bytes:
+        return [StoreResult(shown, Outcome.REJECTED, f"the archive is larger than {limits.max_archive_bytes:,} bytes")]
+    with _uploaded_path(uploaded_file) as path:
+        try:
+            paths = list_archive(path, limits)
+        except ExtractionError as exc:
+            return [StoreResult(shown, Outcome.REJECTED, str(exc))]
+        if any(entity_of(member.split("/", 1)[0]) for member in paths):
+            lines: list[StoreResult] = []
+            try:
+                import_dataroom(deal, path, uploaded_by=uploaded_by,
+                                progress=lambda i, n, ent, member, r: lines.append(_member_line(shown, _in_room(ent, member), r)))
+            except DataRoomError as exc:
+                return [StoreResult(shown, Outcome.REJECTED, str(exc).replace(str(path), shown))]
+            return lines
+        lines = []
+        skipped = lambda member, reason: lines.append(StoreResult(f"{shown} › {member}", Outcome.SKIPPED, reason))  # noqa: E731
+        try:
+            for member, data in iter_archive(path, limits, on_skip=skipped):
+                result = store_document(deal, entity, PurePosixPath(member).name, data, uploaded_by=uploaded_by, limits=limits)
+                lines.append(_member_line(shown, member, result))
+        except ExtractionError as exc:
+            return [StoreResult(shown, Outcome.REJECTED, str(exc))]
+        return lines or [StoreResult(shown, Outcome.REJECTED, "the archive holds no documents")]
+
+
+def _in_room(entity: str, path: str) -> str:
+    """The member's path in the archive: import_dataroom reports documents relative to their entity folder."""
+    return path if entity == "-" or path.split("/", 1)[0] == entity else f"{entity}/{path}"
+
+
+def _member_line(archive: str, member: str, result: StoreResult) -> StoreResult:
+    return dataclasses.replace(result, filename=f"{archive} › {member}")
+
+
+@contextlib.contextmanager
+def _uploaded_path(uploaded_file):
+    """A path to the upload: Django's own temporary file when it spooled one, else a copy of the bytes."""
+    if hasattr(uploaded_file, "temporary_file_path"):
+        yield Path(uploaded_file.temporary_file_path())
+        return
+    with tempfile.NamedTemporaryFile(suffix=".zip") as copy:
+        uploaded_file.seek(0)
+        shutil.copyfileobj(uploaded_file, copy)
+        copy.flush()
+        yield Path(copy.name)

@@ -17,7 +17,7 @@ class MultipleFileField(forms.FileField):
     """A list of UploadedFiles. Empty files pass here: store_document refuses them with its own reason."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(SUPPORTED_EXTENSIONS)}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join((*SUPPORTED_EXTENSIONS, ".zip"))}))
         kwargs.setdefault("allow_empty_file", True)
         super().__init__(*args, **kwargs)
 
@@ -39,7 +39,10 @@ class MultipleFileField(forms.FileField):
 
 class UploadForm(forms.Form):
     entity = forms.ChoiceField(choices=Entity.choices, initial=Entity.TARGET, help_text="Whose documents these are.")
-    files = MultipleFileField(help_text="Several files at once: " + ", ".join(SUPPORTED_EXTENSIONS))
+    files = MultipleFileField(
+        help_text="Several files at once: " + ", ".join(SUPPORTED_EXTENSIONS) + ", or a .zip of them (a data-room "
+        "export with target/ and buyer/ folders goes where its folders say)"
+    )
 
     def clean_files(self):
         files = [f for f in self.cleaned_data["files"] if f is not None]

@@ -14,6 +14,7 @@ from django.views.generic import ListView, TemplateView
 from workers.document_tasks import finish_upload
 
 from .access import get_deal_for
+from .dataroom import import_uploaded_archive
 from .forms import UploadForm
 from .highlight import highlight, quote_pattern
 from .ingestion import document_limits, store_uploaded_file
@@ -96,10 +97,13 @@ def _upload(request, deal: Deal):
         return render(request, "deals/documents.html", _documents_context(request, deal, form=form), status=400)
     entity = form.cleaned_data["entity"]
     limits = document_limits()
-    results = [
-        store_uploaded_file(deal, entity, original_name(f), f, uploaded_by=request.user, limits=limits)
-        for f in form.cleaned_data["files"]
-    ]
+    results = []
+    for f in form.cleaned_data["files"]:
+        name = original_name(f)
+        if name.lower().endswith(".zip"):  # a data-room export: one line per document inside
+            results += import_uploaded_archive(deal, entity, name, f, uploaded_by=request.user)
+        else:
+            results.append(store_uploaded_file(deal, entity, name, f, uploaded_by=request.user, limits=limits))
     finish_upload(results, deal=deal, actor=request.user, source="upload")
     for result in results:
         if result.document is not None:

@@ -138,3 +138,51 @@ def test_a_50000_row_asset_inventory_fits_the_default_limits(deal, upload, membe
     assert document.status == DocumentStatus.EXTRACTED, document.error
     last_row = "Asset ID: 49999; Hostname: srv-049999"
     assert DocumentPage.objects.filter(document=document, text__contains=last_row).exists()
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_data_room_zip_uploaded_on_the_page_goes_where_its_folders_say(deal, upload, member, client):
+    client.force_login(member(deal, Role.ANALYST))
+    room = _zip({
+        "target/it/inventory.txt": b"Servers: 12 x Dell R740 running VMware ESXi 6.7.",
+        "target/it/broken.pdf": builders.corrupt_pdf(),
+        "buyer/strategy.docx": builders.docx("Buyer runs Microsoft 365 E5."),
+        "deal.json": b"{}",
+    })
+
+    response = upload(deal, "target", [("Falcon VDR export.zip", room), ("notes.txt", b"Loose notes on the WAN.")])
+
+    lines = outcomes(response)
+    assert lines["Falcon VDR export.zip › target/it/inventory.txt"][0] == "stored"
+    assert lines["Falcon VDR export.zip › buyer/strategy.docx"][0] == "stored"
+    assert lines["Falcon VDR export.zip › target/it/broken.pdf"][0] == "rejected"
+    assert lines["Falcon VDR export.zip › deal.json"][0] == "skipped"
+    assert lines["notes.txt"][0] == "stored"
+    assert dict(Document.objects.values_list("filename", "entity")) == {
+        "inventory.txt": "target", "strategy.docx": "buyer", "notes.txt": "target",
+    }
+
+
+def test_a_plain_zip_goes_to_the_chosen_entity_and_a_hostile_one_is_refused_whole(deal, upload, member, client):
+    client.force_login(member(deal, Role.ANALYST))
+    plain = _zip({"Network/wan.txt": b"MPLS from Colt to 14 sites.", "__MACOSX/._wan.txt": b"junk"})
+    evil = _zip({"ok.txt": b"fine", "../../etc/cron.d/x.txt": b"evil"})
+    empty = _zip({})
+
+    response = upload(deal, "buyer", [("plain.zip", plain), ("evil.zip", evil), ("empty.zip", empty)])
+
+    lines = outcomes(response)
+    assert lines["plain.zip › Network/wan.txt"][0] == "stored"
+    assert lines["evil.zip"][0] == "rejected" and "unsafe path" in lines["evil.zip"][1]
+    assert lines["empty.zip"] == ("rejected", "the archive holds no documents")
+    assert list(Document.objects.values_list("filename", "entity")) == [("wan.txt", "buyer")]
