@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .admin_scope import DealScopedAdminMixin
+from .creation import make_manager
 from .models import Deal, DealMembership, Document, DocumentPage
 
 
@@ -17,7 +18,15 @@ class DealAdmin(DealScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["deal_type", "status", "industry"]
     search_fields = ["name", "target_name", "buyer_name"]
     date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "updated_at"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.owner_id is None:
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            make_manager(obj, request.user)  # as on the page: the creator manages, and so can see it
 
     def get_actions(self, request):
         # Batch analysis lives with the pipeline (analysis/admin_actions.py); imported late, pages floor.

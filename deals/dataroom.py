@@ -21,6 +21,7 @@ from dealiq.documents import ExtractionError, iter_dataroom
 from dealiq.documents.archive import is_noise, iter_archive, list_archive
 from dealiq.documents.dataroom import entity_of
 
+from .creation import create_deal
 from .ingestion import Outcome, StoreResult, display_name, document_limits, store_document
 from .models import Deal
 
@@ -107,7 +108,7 @@ def deal_from_folder(folder: Path, *, owner=None, uploaded_by=None) -> tuple[Dea
     meta = read_deal_meta(folder)
     deal = Deal.objects.filter(name=meta["name"]).order_by("id").first()
     if deal is None:
-        deal = Deal.objects.create(
+        deal = create_deal(
             name=meta["name"],
             target_name=meta["target_name"],
             buyer_name=meta.get("buyer_name", ""),

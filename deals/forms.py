@@ -6,7 +6,7 @@ from django.conf import settings
 
 from dealiq.documents import SUPPORTED_EXTENSIONS
 
-from .models import Entity
+from .models import Deal, Entity
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -52,3 +52,11 @@ class UploadForm(forms.Form):
         if len(files) > limit:
             raise forms.ValidationError(f"At most {limit} files per upload; you chose {len(files)}.")
         return files
+
+
+class DealForm(forms.ModelForm):
+    class Meta:
+        model = Deal
+        fields = ["name", "target_name", "buyer_name", "deal_type", "industry", "reference_date"]
+        widgets = {"reference_date": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {"name": "The project name, e.g. “Project Heron”."}

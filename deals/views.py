@@ -1,27 +1,45 @@
 """Deal list and the deal's documents: list + upload (analysts and managers), detail with page text."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
-from django.views.generic import ListView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView
 
 from workers.document_tasks import finish_upload
 
 from .access import get_deal_for
+from .creation import create_deal
 from .dataroom import import_uploaded_archive
-from .forms import UploadForm
+from .forms import DealForm, UploadForm
 from .highlight import highlight, quote_pattern
 from .ingestion import document_limits, store_uploaded_file
 from .models import Deal, Document, Role
 from .uploads import install_original_name_handler, original_name
 
 PAGES_PER_SCREEN = 50  # a 2,000-page PDF is shown 50 pages at a time; ?page=N picks the screen with N
+
+
+class DealCreateView(LoginRequiredMixin, FormView):
+    """Any signed-in user may open a deal; they manage it and add its members in the admin."""
+
+    template_name = "deals/deal_form.html"
+    form_class = DealForm
+
+    def form_valid(self, form):
+        deal = create_deal(owner=self.request.user, **form.cleaned_data)
+        messages.success(self.request, f"Deal “{deal.name}” created: you manage it. Upload its data room here.")
+        return redirect(reverse("deals:documents", args=[deal.pk]))
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class DealListView(LoginRequiredMixin, ListView):

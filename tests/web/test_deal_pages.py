@@ -133,3 +133,48 @@ def test_audit_trail_pages_filters_by_type_and_is_read_only_for_members(client, 
     assert AuditEvent.objects.for_deal(sample_deal).count() >= 230
     client.force_login(make_user("outsider"))
     assert client.get(url).status_code == 404
+
+
+def test_anyone_signed_in_opens_a_deal_and_manages_it(client, make_user):
+    from deals.models import Deal, DealMembership
+
+    creator = make_user("new-analyst")
+    client.force_login(creator)
+    assert 'id="new-deal"' in client.get(reverse("deals:list")).content.decode()
+
+    refused = client.post(reverse("deals:create"), {"name": "", "target_name": "Kestrel AG", "deal_type": "carve_out"})
+    assert refused.status_code == 400 and "This field is required" in refused.content.decode()
+    assert not Deal.objects.exists()
+
+    response = client.post(reverse("deals:create"), {
+        "name": "Project Kestrel", "target_name": "Kestrel AG", "buyer_name": "Osprey plc",
+        "deal_type": "carve_out", "industry": "Logistics", "reference_date": "2027-03-31",
+    })
+    deal = Deal.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("deals:documents", args=[deal.pk])
+    assert (deal.owner, str(deal.reference_date), deal.deal_type) == (creator, "2027-03-31", "carve_out")
+    assert DealMembership.objects.get(deal=deal, user=creator).role == Role.MANAGER
+    assert client.get(reverse("analysis:deal", args=[deal.pk])).status_code == 200
+
+    client.logout()
+    assert client.get(reverse("deals:create")).status_code == 302  # to the login page
+
+
+def test_a_staff_member_creating_a_deal_in_the_admin_manages_it(client, make_user):
+    from django.contrib.auth.models import Permission
+
+    from deals.models import Deal, DealMembership
+
+    staff = make_user("staff-manager", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="deals", codename__in=["add_deal", "view_deal", "change_deal"]))
+    client.force_login(staff)
+    response = client.post(reverse("admin:deals_deal_add"), {
+        "name": "Project Ibis", "target_name": "Ibis SA", "buyer_name": "", "deal_type": "acquisition",
+        "industry": "", "status": "active", "reference_date": "2027-01-31",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
+    })
+    assert response.status_code == 302, [l for l in response.content.decode().splitlines() if "errorlist" in l or "errornote" in l]
+    deal = Deal.objects.get(name="Project Ibis")
+    assert DealMembership.objects.get(deal=deal, user=staff).role == Role.MANAGER and deal.owner == staff
+    assert client.get(reverse("admin:deals_deal_change", args=[deal.pk])).status_code == 200
