@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .admin_scope import DealScopedAdminMixin
-from .creation import make_manager
+from .membership import make_manager
 from .models import Deal, DealMembership, Document, DocumentPage
 
 

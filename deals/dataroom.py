@@ -21,7 +21,7 @@ from dealiq.documents import ExtractionError, iter_dataroom
 from dealiq.documents.archive import is_noise, iter_archive, list_archive
 from dealiq.documents.dataroom import entity_of
 
-from .creation import create_deal
+from .membership import create_deal
 from .ingestion import Outcome, StoreResult, display_name, document_limits, store_document
 from .models import Deal
 

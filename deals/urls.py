@@ -6,6 +6,7 @@ app_name = "deals"
 urlpatterns = [
     path("", views.DealListView.as_view(), name="list"),
     path("new/", views.DealCreateView.as_view(), name="create"),
+    path("<int:deal_id>/members/", views.MembersView.as_view(), name="members"),
     path("<int:deal_id>/documents/", views.DocumentListView.as_view(), name="documents"),
     path("<int:deal_id>/documents/upload/", views.upload_documents, name="upload"),
     path("<int:deal_id>/documents/<int:doc_id>/", views.DocumentDetailView.as_view(), name="document"),

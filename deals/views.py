@@ -16,7 +16,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from workers.document_tasks import finish_upload
 
 from .access import get_deal_for
-from .creation import create_deal
+from .membership import MembershipError, create_deal, remove_member, set_member_role
 from .dataroom import import_uploaded_archive
 from .forms import DealForm, UploadForm
 from .highlight import highlight, quote_pattern
@@ -28,7 +28,7 @@ PAGES_PER_SCREEN = 50  # a 2,000-page PDF is shown 50 pages at a time; ?page=N p
 
 
 class DealCreateView(LoginRequiredMixin, FormView):
-    """Any signed-in user may open a deal; they manage it and add its members in the admin."""
+    """Any signed-in user may open a deal; they manage it and add its members on its Members page."""
 
     template_name = "deals/deal_form.html"
     form_class = DealForm
@@ -40,6 +40,41 @@ class DealCreateView(LoginRequiredMixin, FormView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class MembersView(LoginRequiredMixin, TemplateView):
+    """Who is on the deal (every member sees it); managers add people, change roles and remove them."""
+
+    template_name = "deals/members.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        deal = get_deal_for(self.request.user, self.kwargs["deal_id"])
+        context.update(
+            deal=deal,
+            members=deal.memberships.select_related("user").order_by("user__username"),
+            roles=Role.choices,
+            can_manage=deal.user_has_role(self.request.user, Role.MANAGER),
+        )
+        return context
+
+    def post(self, request, deal_id: int):
+        from analysis.services.audit import record_event  # pages floor: the audit trail lives in analysis
+
+        deal = get_deal_for(request.user, deal_id, role=Role.MANAGER)
+        try:
+            if request.POST.get("action") == "remove":
+                gone = remove_member(deal, int(request.POST.get("membership") or 0))
+                record_event("membership.removed", actor=request.user, deal=deal, data={"user": gone.user.get_username()})
+                messages.success(request, f"{gone.user.get_username()} is no longer on this deal.")
+            else:
+                member = set_member_role(deal, request.POST.get("username", ""), request.POST.get("role", ""))
+                record_event("membership.set", actor=request.user, deal=deal,
+                             data={"user": member.user.get_username(), "role": member.role})
+                messages.success(request, f"{member.user.get_username()} is {member.get_role_display().lower()} of this deal.")
+        except (MembershipError, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect(reverse("deals:members", args=[deal.pk]))
 
 
 class DealListView(LoginRequiredMixin, ListView):

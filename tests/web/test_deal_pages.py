@@ -178,3 +178,42 @@ def test_a_staff_member_creating_a_deal_in_the_admin_manages_it(client, make_use
     deal = Deal.objects.get(name="Project Ibis")
     assert DealMembership.objects.get(deal=deal, user=staff).role == Role.MANAGER and deal.owner == staff
     assert client.get(reverse("admin:deals_deal_change", args=[deal.pk])).status_code == 200
+
+
+def test_managers_manage_members_and_a_deal_keeps_a_manager(client, sample_deal, member, make_user):
+    from analysis.models import AuditEvent
+    from deals.models import DealMembership
+
+    manager = member(sample_deal, Role.MANAGER, "heron-manager")
+    newcomer = make_user("newcomer")
+    url = reverse("deals:members", args=[sample_deal.pk])
+    client.force_login(manager)
+
+    added = client.post(url, {"action": "set", "username": "newcomer", "role": "analyst"}, follow=True)
+    assert "newcomer is analyst of this deal" in added.content.decode()
+    assert DealMembership.objects.get(deal=sample_deal, user=newcomer).role == Role.ANALYST
+    client.post(url, {"action": "set", "username": "newcomer", "role": "viewer"})
+    assert DealMembership.objects.get(deal=sample_deal, user=newcomer).role == Role.VIEWER
+    unknown = client.post(url, {"action": "set", "username": "nobody", "role": "viewer"}, follow=True)
+    assert "no active user is called &#x27;nobody&#x27;" in unknown.content.decode()
+
+    own = DealMembership.objects.get(deal=sample_deal, user=manager)
+    last = client.post(url, {"action": "remove", "membership": own.pk}, follow=True)
+    assert "a deal keeps at least one manager" in last.content.decode()
+    demote = client.post(url, {"action": "set", "username": "heron-manager", "role": "viewer"}, follow=True)
+    assert "a deal keeps at least one manager" in demote.content.decode()
+    assert DealMembership.objects.get(pk=own.pk).role == Role.MANAGER
+
+    newcomer_membership = DealMembership.objects.get(deal=sample_deal, user=newcomer)
+    client.post(url, {"action": "remove", "membership": newcomer_membership.pk})
+    assert not DealMembership.objects.filter(deal=sample_deal, user=newcomer).exists()
+    events = list(AuditEvent.objects.for_deal(sample_deal).filter(event_type__startswith="membership.").values_list("event_type", flat=True))
+    assert sorted(events) == ["membership.removed", "membership.set", "membership.set"]
+
+    analyst = member(sample_deal, Role.ANALYST, "heron-analyst")
+    client.force_login(analyst)
+    page = client.get(url)
+    assert page.status_code == 200 and "heron-manager" in page.content.decode() and 'id="add-member"' not in page.content.decode()
+    assert client.post(url, {"action": "set", "username": "heron-analyst", "role": "manager"}).status_code == 403
+    client.force_login(make_user("outsider"))
+    assert client.get(url).status_code == 404

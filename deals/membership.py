@@ -1,0 +1,63 @@
+"""Who is on a deal: creating one (its creator manages it) and managing its members.
+
+One home for the pages, the admin and the data-room import."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import Deal, DealMembership, Role
+
+
+def make_manager(deal: Deal, user) -> None:
+    """`user` manages `deal` (kept as it is if already a member: a role is never lowered here)."""
+    if getattr(user, "is_authenticated", False):
+        DealMembership.objects.get_or_create(deal=deal, user=user, defaults={"role": Role.MANAGER})
+
+
+@transaction.atomic
+def create_deal(*, owner, **fields) -> Deal:
+    """A new deal owned and managed by `owner` — without the membership a non-superuser could not even
+    see the deal they just made."""
+    deal = Deal.objects.create(owner=owner if getattr(owner, "is_authenticated", False) else None, **fields)
+    make_manager(deal, owner)
+    return deal
+
+
+class MembershipError(ValueError):
+    """A membership change that cannot be made; the message says why."""
+
+
+@transaction.atomic
+def set_member_role(deal: Deal, username: str, role: str) -> DealMembership:
+    """Add the user called `username` to the deal with `role`, or change their role."""
+    if role not in Role.values:
+        raise MembershipError(f"unknown role {role!r}: viewer, analyst or manager")
+    user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        raise MembershipError(f"no active user is called {username.strip()!r}")
+    membership = DealMembership.objects.select_for_update().filter(deal=deal, user=user).first()
+    if membership is None:
+        return DealMembership.objects.create(deal=deal, user=user, role=role)
+    if membership.role == Role.MANAGER and role != Role.MANAGER:
+        _keep_a_manager(deal, leaving=membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def remove_member(deal: Deal, membership_id: int) -> DealMembership:
+    membership = DealMembership.objects.select_for_update().filter(deal=deal, pk=membership_id).first()
+    if membership is None:
+        raise MembershipError("no such member of this deal")
+    if membership.role == Role.MANAGER:
+        _keep_a_manager(deal, leaving=membership)
+    membership.delete()
+    return membership
+
+
+def _keep_a_manager(deal: Deal, *, leaving: DealMembership) -> None:
+    others = DealMembership.objects.select_for_update().filter(deal=deal, role=Role.MANAGER).exclude(pk=leaving.pk)
+    if not others.exists():
+        raise MembershipError("a deal keeps at least one manager: make someone else manager first")
