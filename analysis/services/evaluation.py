@@ -55,3 +55,17 @@ def evaluate_run(run: AnalysisRun, key: AnswerKey) -> Scorecard:
             "only a completed run has all its domains written"
         )
     return score(key, run_data(run))
+
+
+def run_summary(run: AnalysisRun) -> dict:
+    """Which run was scored, and what it cost (calls and tokens are 0 for the offline engine)."""
+    return {"id": run.pk, "deal": run.deal.name, "number": run.number, "status": run.status, "engine": run.engine,
+            "model": run.model, "calls": run.calls, "input_tokens": run.input_tokens, "output_tokens": run.output_tokens,
+            "cache_creation_input_tokens": run.cache_creation_input_tokens,
+            "cache_read_input_tokens": run.cache_read_input_tokens, "cost": str(run.cost),
+            "dropped_ungrounded": run.dropped_ungrounded}
+
+
+def usage_line(run: AnalysisRun) -> str:
+    return (f"calls: {run.calls}, tokens: {run.input_tokens:,} input + {run.cache_creation_input_tokens:,} cache write + "
+            f"{run.cache_read_input_tokens:,} cache read, {run.output_tokens:,} output; cost: ${run.cost:.4f}")

@@ -6,15 +6,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.models import AnalysisRun
-from analysis.services.evaluation import RunNotScorable, evaluate_run
+from analysis.services.evaluation import RunNotScorable, evaluate_run, run_summary, usage_line
 from dealiq.evaluation import AnswerKeyError, load_key, render_table
-
-
-def run_summary(run: AnalysisRun) -> dict:
-    return {"id": run.pk, "deal": run.deal.name, "number": run.number, "engine": run.engine, "model": run.model,
-            "calls": run.calls, "input_tokens": run.input_tokens, "output_tokens": run.output_tokens,
-            "cache_creation_input_tokens": run.cache_creation_input_tokens,
-            "cache_read_input_tokens": run.cache_read_input_tokens, "cost": str(run.cost)}
 
 
 class Command(BaseCommand):
@@ -42,6 +35,8 @@ class Command(BaseCommand):
             self.stdout.write(_dumps({"run": run_summary(run), **card.as_dict(verbose=verbose)}))
             return
         self.stdout.write(f"Run {run.pk}: deal “{run.deal.name}” run {run.number}, engine {run.engine} {run.model}".rstrip())
+        if run.calls:
+            self.stdout.write(usage_line(run))
         self.stdout.write(render_table(card, verbose=verbose))
 
 
