@@ -22,9 +22,12 @@ class AnswerKeyError(ValueError):
     def __init__(self, origin: str, problems: list[str]):
         self.origin = origin
         self.problems = problems
+        if len(problems) == 1:
+            super().__init__(f"{origin}: {problems[0]}")
+            return
         shown = problems[:MAX_LISTED_PROBLEMS]
         more = len(problems) - len(shown)
-        lines = [f"{origin}: {len(problems)} problem(s) in the answer key"] + [f"  - {p}" for p in shown]
+        lines = [f"{origin}: {len(problems)} problems in the answer key"] + [f"  - {p}" for p in shown]
         if more:
             lines.append(f"  … and {more} more")
         super().__init__("\n".join(lines))
@@ -129,29 +132,33 @@ def parse_key(data: Any, *, origin: str = "answer key") -> AnswerKey:
     room = data.get("room")
     if not isinstance(room, str) or not room.strip():
         reader.problems.append("room: a non-empty string is required")
-    facts = tuple(reader.entries(data, "facts", _fact))
-    gaps = tuple(reader.entries(data, "gaps", _gap))
-    findings = tuple(reader.entries(data, "findings", _finding))
-    contradictions = tuple(reader.entries(data, "contradictions", _contradiction, required=False))
+    sections = {
+        "facts": reader.entries(data, "facts", _fact),
+        "gaps": reader.entries(data, "gaps", _gap),
+        "findings": reader.entries(data, "findings", _finding),
+        "contradictions": reader.entries(data, "contradictions", _contradiction, required=False),
+    }
     injection = None
     if data.get("injection") is not None:
         injection = reader.entry("injection", data["injection"], _injection)
 
-    fact_ids = {f.id for f in facts}
-    for index, finding in enumerate(findings):
+    # Raw ids too, so a reference to a fact that had problems of its own is not reported twice.
+    raw_facts = data.get("facts") if isinstance(data.get("facts"), list) else []
+    fact_ids = {f.get("id") for f in raw_facts if isinstance(f, dict)}
+    for label, finding in sections["findings"]:
         for ref in finding.rests_on:
             if ref not in fact_ids:
-                reader.problems.append(f"findings[{index}] ({finding.id}): rests_on names {ref!r}, which is not a fact id")
-    seen: dict[str, str] = {}
-    for section, items in (("facts", facts), ("gaps", gaps), ("findings", findings), ("contradictions", contradictions)):
-        for item in items:
-            if item.id in seen:
-                reader.problems.append(f"{section}: id {item.id!r} is used twice (also in {seen[item.id]})")
-            seen.setdefault(item.id, section)
+                reader.problems.append(f"{label}: rests_on names {ref!r}, which is not a fact id")
+    first_use: dict[str, str] = {}
+    for items in sections.values():
+        for label, item in items:
+            if item.id in first_use:
+                reader.problems.append(f"{label}: id {item.id!r} is already used by {first_use[item.id]}")
+            first_use.setdefault(item.id, label)
     if reader.problems:
         raise AnswerKeyError(origin, reader.problems)
-    return AnswerKey(room=room.strip(), facts=facts, gaps=gaps, findings=findings,
-                     contradictions=contradictions, injection=injection)
+    built = {name: tuple(item for _, item in items) for name, items in sections.items()}
+    return AnswerKey(room=room.strip(), injection=injection, **built)
 
 
 class _Invalid(Exception):
@@ -211,7 +218,8 @@ class _Reader:
     def __init__(self):
         self.problems: list[str] = []
 
-    def entries(self, data: dict, section: str, build, *, required: bool = True) -> list:
+    def entries(self, data: dict, section: str, build, *, required: bool = True) -> list[tuple[str, Any]]:
+        """(label, entry) for each valid entry of `section`; problems of the others are recorded."""
         items = data.get(section)
         if items is None and not required:
             return []
@@ -225,7 +233,7 @@ class _Reader:
             label = f"{section}[{index}]" + (f" ({ident})" if isinstance(ident, str) and ident else "")
             entry = self.entry(label, item, build)
             if entry is not None:
-                built.append(entry)
+                built.append((label, entry))
         return built
 
     def entry(self, label: str, item: Any, build):
