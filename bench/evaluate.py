@@ -6,7 +6,8 @@
 Each invocation works on a throwaway SQLite database in a temporary folder with Celery eager (the
 embedded default), whatever DATABASE_URL or CELERY_BROKER_URL say: the room is imported the way
 `demo` imports the sample deal (deals.dataroom.deal_from_folder), analysed with workers.pipeline.start_run,
-and scored with dealiq.evaluation (see "Evaluation" in docs/engine.md for what each number means).
+and scored with dealiq.evaluation (see "Evaluation" in docs/engine.md for what each number means). The
+results are also written to bench/results/evaluate-<engine>.json (git-ignored; --output elsewhere).
 
 `--engine anthropic` needs ANTHROPIC_API_KEY (and honours ANTHROPIC_BASE_URL and ANTHROPIC_MODEL); it
 also prints the run's calls, tokens and cost. Exit status: 0 when every room was measured, 1 when one
@@ -39,6 +40,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--engine", choices=ENGINES, default="offline")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--verbose", action="store_true", help="also list unmatched key items and run items")
+    parser.add_argument("--output", type=Path, help="where to write the JSON results (default: bench/results/evaluate-<engine>.json)")
     return parser.parse_args(argv)
 
 
@@ -130,16 +132,20 @@ def main(argv: list[str] | None = None) -> int:
                 failures.append({"room": str(room), "error": str(exc)})
                 log(f"could not measure {room}:\n{exc}")
                 continue
+            results.append({"run": run_summary(run), **card.as_dict(verbose=args.verbose)})
             if args.json:
-                results.append({"run": run_summary(run), **card.as_dict(verbose=args.verbose)})
                 continue
             print(f"== {room} — engine {run.engine} {run.model}".rstrip())
             if args.engine == "anthropic":
                 print(usage_line(run))
             print(render_table(card, verbose=args.verbose))
             print()
+    report = json.dumps({"engine": args.engine, "rooms": results, "failures": failures}, indent=2, ensure_ascii=False)
     if args.json:
-        print(json.dumps({"engine": args.engine, "rooms": results, "failures": failures}, indent=2, ensure_ascii=False))
+        print(report)
+    output = args.output or ROOT / "bench" / "results" / f"evaluate-{args.engine}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report + "\n")
     return 1 if failures else 0
 
 

@@ -31,7 +31,9 @@ def bench_env(tmp_path: Path, **extra: str) -> dict:
 
 
 def run_bench(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "bench/evaluate.py", *args], cwd=ROOT, env=env,
+    """The script, writing its results file into the test's temp dir (TMPDIR), not bench/results/."""
+    output = Path(env["TMPDIR"]) / "results.json"
+    return subprocess.run([sys.executable, "bench/evaluate.py", *args, "--output", str(output)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -61,6 +63,7 @@ def test_a_malformed_key_is_reported_and_nothing_is_measured(room, tmp_path):
     assert result.returncode == 1
     assert f"could not measure {room}" in result.stderr and "facts[0] (F1): entity must be one of target, buyer" in result.stderr
     assert "analysing" not in result.stderr  # the key is checked before the analysis is paid for
+    assert json.loads((tmp_path / "results.json").read_text())["failures"][0]["room"] == str(room)
 
 
 @pytest.mark.slow
@@ -75,6 +78,7 @@ def test_offline_json(room, tmp_path):
     assert scored["totals"]["facts"]["run"] == scored["grounding"]["facts"] > 0
     assert scored["contradictions"]["key"] == 3 and scored["injection"]["hits"] == 0
     assert not list(tmp_path.glob("dealiq-evaluate-*"))  # the throwaway database is gone
+    assert json.loads((tmp_path / "results.json").read_text()) == data
 
 
 @pytest.mark.slow
