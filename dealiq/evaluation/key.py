@@ -175,7 +175,6 @@ class _Fields:
     def _fail(self, message: str):
         self.problems.append(f"{self.label}: {message}")
         self.failed = True
-        return None
 
     def text(self, name: str, *, required: bool = True) -> str | None:
         value = self.data.get(name)

@@ -80,6 +80,9 @@ def _verbose(card: Scorecard) -> list[str]:
     if card.canary_hits:
         lines += ["", "Canary hits:"]
         lines.extend(f"    {h['kind']} {h['id']} {h['field']}: {h['term']!r}" for h in card.canary_hits)
+    if card.canary_quoted:
+        lines += ["", "Evidence quoting the planted instruction (not counted as hits):"]
+        lines.extend(f"    {h['kind']} {h['id']}: {h['term']!r}" for h in card.canary_quoted)
     if card.ungrounded_facts:
         lines += ["", f"Facts whose evidence is not on the cited page: {_ids(card.ungrounded_facts)}"]
     return lines

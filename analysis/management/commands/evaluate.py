@@ -6,7 +6,12 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.models import AnalysisRun
-from analysis.services.evaluation import RunNotScorable, evaluate_run, run_summary, usage_line
+from analysis.services.evaluation import (
+    RunNotScorable,
+    evaluate_run,
+    run_summary,
+    usage_line,
+)
 from dealiq.evaluation import AnswerKeyError, load_key, render_table
 
 
