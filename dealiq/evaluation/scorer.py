@@ -16,11 +16,12 @@ with dealiq.grounding's normalisation (which also folds ligatures and typographi
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
+from ..documents.filenames import sanitize_filename
 from ..domains import DOMAIN_KEYS
 from ..grounding import normalise_text
 from ..schemas import SEVERITIES
@@ -321,10 +322,11 @@ def _has_term(texts: list[str], terms: Iterable[str]) -> bool:
 
 
 def _same_document(source: str | None, filename: str | None) -> bool:
-    """The key names `target/sub/02-x.xlsx`; documents are stored by file name (folders only organise)."""
+    """The key names `target/sub/02-x.xlsx`; a document is stored under its sanitised file name (folders
+    only organise), so the key's path goes through the same sanitising before it is compared."""
     if not source:
         return True
-    return bool(filename) and PurePosixPath(source.replace("\\", "/")).name.casefold() == filename.casefold()
+    return bool(filename) and sanitize_filename(source).casefold() == unicodedata.normalize("NFC", filename).casefold()
 
 
 def _severity_distance(expected: str, actual: str | None) -> int:

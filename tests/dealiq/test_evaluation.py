@@ -255,6 +255,15 @@ def test_a_contradiction_is_not_flagged_without_a_finding_tying_both_sides(links
     assert c1.both_sides and not c1.flagged
 
 
+def test_a_side_source_is_compared_with_the_stored_file_name():
+    key = copy.deepcopy(KEY)
+    key["contradictions"][0]["side_b"]["source"] = "target/audits/Audit: 2025?.PDF"
+    run = contradiction_run([])
+    run.facts[1]["source"] = "Audit_ 2025_.PDF"  # what store_document keeps (sanitize_filename)
+    (c1,) = score(parse_key(key), run).contradictions
+    assert c1.side_b_facts == ["b"]
+
+
 def test_a_contradiction_with_one_side_missing_is_not_extracted():
     run = contradiction_run([])
     run.facts = [f for f in run.facts if f["id"] != "a"]
