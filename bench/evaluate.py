@@ -59,6 +59,8 @@ def configure_django(workdir: Path, engine: str) -> None:
         "DEALIQ_VAR_DIR": str(workdir / "var"),
         "MEDIA_ROOT": str(workdir / "media"),
         "DEALIQ_ENGINE": engine,
+        # Eager mode has no beat to collect Message Batches: every call is a direct one.
+        "ANTHROPIC_MESSAGE_BATCH_PRIORITIES": "none",
         "DEBUG": "1",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     })
