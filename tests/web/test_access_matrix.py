@@ -45,7 +45,7 @@ from deals.models import DealMembership, DocumentPage, Role
 
 from .builders import fact, finding, gap, make_deal, make_document, persist_run
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "outsider", "viewer", "analyst", "manager", "staff_outsider", "staff_viewer")
 OWN_NAME, FOREIGN_NAME = "Project Falcon", "Secret Osprey"
@@ -394,6 +394,7 @@ def fingerprint():
     )
 
 
+@pytest.mark.slow  # ~2 minutes: some 4,000 requests
 def test_every_url_and_action_answers_each_role_as_the_table_says(matrix_data):
     users, own, foreign = matrix_data
     rules = {**RULES, **admin_rules()}
@@ -462,3 +463,13 @@ def test_every_url_and_action_answers_each_role_as_the_table_says(matrix_data):
             check(f"[action {label}.{name} {side_name}]", rule_codes, "post", url, data_for)
 
     assert not failures, f"{len(failures)} cell(s) differ:\n" + "\n".join(failures)
+
+
+def test_a_pattern_or_action_without_a_rule_is_reported():
+    """The matrix is complete (every resolver pattern and admin action has a rule), and a missing rule shows."""
+    rules = {**RULES, **admin_rules()}
+    keys = {key for key, _ in pattern_keys()}
+    assert keys - set(rules) == set() and set(rules) - keys == set()
+    assert set(registered_actions()) - set(ACTIONS) == set()
+    rules.pop("analysis:summary")
+    assert keys - set(rules) == {"analysis:summary"}
