@@ -278,3 +278,22 @@ def test_members_see_one_readable_line_operators_the_traceback(client, two_deals
     client.force_login(operator)
     detail = client.get(reverse("admin:analysis_auditevent_change", args=[event.pk])).content.decode()
     assert "Traceback" in detail
+
+
+def test_every_allowed_admin_change_is_audited(client, two_deals, member):
+    deal, run = two_deals[0], two_deals[1]
+    boss = staff(member(deal, Role.MANAGER, "boss"))
+    client.force_login(boss)
+    members = DealMembership.objects.filter(deal=deal).count()
+    form = {"name": "Project Falcon II", "target_name": deal.target_name, "buyer_name": deal.buyer_name,
+            "deal_type": deal.deal_type, "status": deal.status, "industry": "", "reference_date": str(deal.reference_date),
+            "memberships-TOTAL_FORMS": members, "memberships-INITIAL_FORMS": members,
+            "memberships-MIN_NUM_FORMS": 0, "memberships-MAX_NUM_FORMS": 1000}
+    assert client.post(reverse("admin:deals_deal_change", args=[deal.pk]), form).status_code == 302
+    changed = AuditEvent.objects.get(event_type="deal.changed")
+    assert (changed.actor, changed.deal_id, "name" in changed.data["fields"]) == (boss, deal.pk, True)
+
+    ids = [str(pk) for pk in Fact.objects.for_run(run).values_list("pk", flat=True)]
+    response = client.post(reverse("admin:analysis_fact_changelist"), {"action": "export_selected_facts", "_selected_action": ids})
+    b"".join(response.streaming_content)
+    assert AuditEvent.objects.filter(event_type="export.downloaded", actor=boss, run=run).count() == 1
