@@ -17,6 +17,7 @@ from deals.models import Deal, Role
 from .exports.columns import COLUMNS
 from .exports.writers import _cell, _Echo
 from .models import AnalysisRun, RunStatus
+from .services.audit import record_event
 from .services.verification import reject_fact, resolve_gap, verify_fact
 
 
@@ -51,6 +52,9 @@ def export_selected_csv(kind: str):
     @admin.action(description=f"Export selected {kind} as CSV")
     def action(modeladmin, request, queryset):
         columns = COLUMNS[kind]
+        for deal_id, run_id in queryset.order_by().values_list("deal_id", "run_id").distinct():
+            record_event("export.downloaded", actor=request.user, deal=deal_id, run=run_id,
+                         data={"export": f"admin-selected-{kind}.csv"})
         writer = csv.writer(_Echo())
 
         def rows():

@@ -46,6 +46,11 @@ class AliveFactManager(models.Manager.from_queryset(FactQuerySet)):
         return super().get_queryset().alive()
 
 
+# Details an engine keeps for itself (e.g. how many times a data room mentions an item): never shown to the
+# analyst, so never part of what they verified.
+INTERNAL_DETAIL_KEYS = frozenset({"mentions"})
+
+
 class Fact(models.Model):
     run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="facts")
     deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="facts")
@@ -96,6 +101,12 @@ class Fact(models.Model):
 
     def __str__(self) -> str:
         return self.item[:80]
+
+    @property
+    def shown_details(self) -> dict:
+        """The details the pages show (and the analyst verifies): without the engine's internal counters."""
+        details = self.details if isinstance(self.details, dict) else {}
+        return {k: v for k, v in details.items() if k not in INTERNAL_DETAIL_KEYS}
 
 
 class Gap(models.Model):

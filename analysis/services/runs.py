@@ -63,8 +63,13 @@ def create_run(
         raise RunStateError(f"unknown domain(s): {', '.join(unknown)}")
     # Lock the deal row so two concurrent starts cannot both take the same run number.
     type(deal).all_objects.select_for_update().filter(pk=deal.pk).first()
-    number = (AnalysisRun.objects.filter(deal=deal).aggregate(n=Max("number"))["n"] or 0) + 1
     manifest = document_manifest(deal)
+    if not manifest:
+        # Nothing to read: a run would "complete" with every checklist topic as a gap.
+        raise RunStateError(
+            "this deal has no readable documents yet: upload the data room (or wait for text extraction) first"
+        )
+    number = (AnalysisRun.objects.filter(deal=deal).aggregate(n=Max("number"))["n"] or 0) + 1
     run = AnalysisRun.objects.create(
         deal=deal,
         number=number,

@@ -2,7 +2,7 @@
 from django.views.generic import TemplateView
 
 from ..filters import with_ranks
-from ..models import Finding, FindingType, Gap, Importance, Phase
+from ..models import Finding, FindingType, Gap, Importance, Phase, RunStatus
 from ..run_context import RunPageMixin
 from ..services import dashboard
 
@@ -15,8 +15,8 @@ class SummaryView(RunPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         run = self.ctx.run
-        if run is None:
-            return context
+        if run is None or run.status != RunStatus.COMPLETED:
+            return context  # the template refuses: a failed or unfinished run has no summary
         findings = with_ranks(Finding.objects.for_run(run))
         context.update(dashboard.domain_and_cost_context(run))
         context.update(
