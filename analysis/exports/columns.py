@@ -15,7 +15,7 @@ from django.utils import timezone
 from dealiq.domains import DOMAINS
 from dealiq.vdr import clean_sources, gap_topic, request_question
 
-from .reviewed import reviewed
+from ..services.reviewed_values import reviewed
 
 TEXT, WRAP, INTEGER, MONEY, DATE, PERCENT = "text", "wrap", "integer", "money", "date", "percent"
 DOMAIN_LABELS = {d.key: d.label for d in DOMAINS}

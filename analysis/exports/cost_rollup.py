@@ -4,7 +4,7 @@ from __future__ import annotations
 from dealiq.domains import DOMAINS
 
 from ..models import Phase
-from .reviewed import reviewed
+from ..services.reviewed_values import reviewed
 
 PHASE_ORDER = [p.value for p in Phase]
 PHASE_LABELS = dict(Phase.choices)

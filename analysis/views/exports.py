@@ -16,7 +16,7 @@ from django.db.models import Case, IntegerField, Value, When
 from dealiq.domains import DOMAINS
 
 from ..exports.cost_rollup import cost_rollup_rows
-from ..exports.reviewed import annotate_reviewed
+from ..services.reviewed_values import annotate_reviewed
 from ..exports.writers import csv_chunks, json_chunks, write_workbook
 from ..filters import FILTER_FOR_KIND, base_queryset, filtered
 from ..run_context import RunPageMixin
