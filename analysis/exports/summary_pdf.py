@@ -72,12 +72,12 @@ class _SummaryPdf(FPDF):
 
     def paragraph(self, text: str, size: float = 9.5, style: str = ""):
         self.set_font("Helvetica", style, size)
-        self.multi_cell(0, 4.8, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 4.8, latin1(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
     def warning_box(self, lines: list[str]):
         self.set_fill_color(*AMBER)
         self.set_font("Helvetica", "B", 10)
-        self.multi_cell(0, 5.5, latin1("Incomplete picture: " + " ".join(lines)), fill=True, border=0, padding=2,
+        self.multi_cell(0, 5.5, latin1("Incomplete picture: " + " ".join(lines)), fill=True, border=0, padding=2, align="L",
                         new_x="LMARGIN", new_y="NEXT")
         self.set_fill_color(255, 255, 255)  # tables fill their unstriped rows with the current colour
         self.ln(1)
@@ -88,7 +88,7 @@ class _SummaryPdf(FPDF):
             self.set_font("Helvetica", "B", 10)
             self.cell(7, 5.2, f"{number}.")
             self.set_font("Helvetica", "", 10)
-            self.multi_cell(0, 5.2, latin1(text), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 5.2, latin1(text), align="L", new_x="LMARGIN", new_y="NEXT")
             self.ln(0.8)
 
     def grid(self, headings: list[str], rows: list[list], widths: tuple, empty: str = "None.", aligns=None):
