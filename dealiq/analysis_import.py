@@ -42,7 +42,7 @@ DOMAIN_ALIASES = {
     "iam": "identity_access", "identity": "identity_access", "idam": "identity_access", "identity_access": "identity_access",
     "identity_and_access": "identity_access",
     "net": "network", "network": "network", "networking": "network",
-    "org": "organisation", "organization": "organisation", "organisation": "organisation", "people": "organisation",
+    "org": "organization", "organization": "organization", "organisation": "organization", "people": "organization",
 }
 ENTITY_ALIASES = {"tgt": "target", "target": "target", "seller": "target", "byr": "buyer", "buy": "buyer", "buyer": "buyer",
                   "acquirer": "buyer"}
