@@ -28,12 +28,11 @@ class RunStepInline(admin.TabularInline):
 
 @admin.register(AnalysisRun)
 class AnalysisRunAdmin(DealScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "status", "origin", "engine", "model", "progress", "fact_count", "gap_count", "finding_count", "cost", "created_at"]
-    list_filter = ["status", "origin", "engine", "priority", "batch", "deal"]
+    list_display = ["__str__", "status", "engine", "model", "progress", "fact_count", "gap_count", "finding_count", "cost", "created_at"]
+    list_filter = ["status", "engine", "priority", "batch", "deal"]
     search_fields = ["deal__name", "error"]
     date_hierarchy = "created_at"
-    readonly_fields = ["document_manifest", "counts", "heartbeat_at", "started_at", "completed_at", "finalize_dispatched_at",
-                       "origin", "import_source"]
+    readonly_fields = ["document_manifest", "counts", "heartbeat_at", "started_at", "completed_at", "finalize_dispatched_at"]
     inlines = [RunStepInline]
     actions = [admin_actions.requeue_runs, admin_actions.cancel_runs]
 
@@ -78,8 +77,7 @@ class GapAdmin(RunScopedAdmin):
     list_display = ["description", "entity", "domain", "importance", "resolved_at", "run"]
     list_filter = [*admin_results.RUN_FILTERS, "domain", "entity", "importance"]
     search_fields = ["description", "key"]
-    readonly_fields = ["key", "run", "deal", "resolved_by", "resolved_at", "resolution_note", "answered_at", "answer_fact",
-                       "answer_quote", "answer_document", "answer_page", "answered_since_run", "legacy_id", "created_at"]
+    readonly_fields = ["key", "run", "deal", "resolved_by", "resolved_at", "resolution_note", "created_at"]
     actions = [admin_results.export_selected_csv("gaps"), admin_results.resolve_selected]
 
 
