@@ -58,10 +58,10 @@ def export_selected_csv(kind: str):
         writer = csv.writer(_Echo())
 
         def rows():
-            yield "\ufeff" + writer.writerow([h for h, _ in columns])
+            yield "\ufeff" + writer.writerow([c.name for c in columns])
             for row in queryset.select_related("run").iterator(chunk_size=2000):
                 row.run_number = row.run.number
-                yield writer.writerow([_cell(get(row)) for _, get in columns])
+                yield writer.writerow([_cell(c.value(row)) for c in columns])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="selected-{kind}.csv"'

@@ -14,6 +14,7 @@ from .choices import (
     BatchStatus,
     DomainChoice,
     Priority,
+    RunOrigin,
     RunStatus,
     StepKind,
     StepStatus,
@@ -120,6 +121,10 @@ class AnalysisRun(UsageFields):
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     engine = models.CharField(max_length=30)
     model = models.CharField(max_length=100, blank=True)
+    origin = models.CharField(max_length=10, choices=RunOrigin.choices, default=RunOrigin.ANALYSED)
+    import_source = models.CharField(
+        max_length=500, blank=True, help_text="For an imported run: the file it was read from and its layout."
+    )
     domains = models.JSONField(default=list)
     document_manifest = models.JSONField(
         default=list, blank=True, help_text="The documents this run read: id, sha256, filename, entity, version."
@@ -154,6 +159,7 @@ class AnalysisRun(UsageFields):
             models.UniqueConstraint(fields=["deal", "number"], name="run_unique_number_per_deal"),
             choices_check("status", RunStatus, "run_status_valid"),
             choices_check("priority", Priority, "run_priority_valid"),
+            choices_check("origin", RunOrigin, "run_origin_valid"),
             models.CheckConstraint(condition=Q(progress__lte=100), name="run_progress_percent"),
         ]
         indexes = [
@@ -164,6 +170,10 @@ class AnalysisRun(UsageFields):
 
     def __str__(self) -> str:
         return f"{self.deal} · run {self.number}"
+
+    @property
+    def is_imported(self) -> bool:
+        return self.origin == RunOrigin.IMPORTED
 
     @property
     def is_finished(self) -> bool:

@@ -82,7 +82,7 @@ def domain_rows(run: AnalysisRun) -> list[DomainRow]:
     for r in facts.values("domain").annotate(n=Count("id"), topics=Count("category", distinct=True, filter=Q(entity="target"))):
         rows[r["domain"]].facts = r["n"]
         rows[r["domain"]].answered_topics = r["topics"]
-    for r in Gap.objects.for_run(run).values("domain", "importance").annotate(
+    for r in Gap.objects.for_run(run).unanswered().values("domain", "importance").annotate(
         n=Count("id"), target_topics=Count("category", distinct=True, filter=Q(entity="target"))
     ):
         rows[r["domain"]].gaps[r["importance"]] = r["n"]

@@ -131,6 +131,7 @@ RULES: dict[str, list[Rule]] = {
     "analysis:batch_requeue": [Rule(MANAGER_POST, PAGE_FOREIGN, lambda o: {"batch_id": o["batch"].pk}, "post",
                                     lambda o, u: {})],
     "analysis:summary": [page()],
+    "analysis:summary_pdf": [page()],
     "analysis:export_workbook": [page()],
     "analysis:export_vdr": [page(with_deal(fmt="csv"))],
     "analysis:export": [page(with_deal(kind="facts", fmt="csv")), page(with_deal(kind="findings", fmt="json"))],
