@@ -123,6 +123,8 @@ def with_ranks(qs):
     """Severity and importance as numbers, so "sort by severity" means critical first (in SQL)."""
     model = qs.model
     if model is Finding:
+        if "reviewed_severity" not in qs.query.annotations:
+            qs = with_reviewed_values(qs)
         return qs.annotate(severity_rank=_rank("reviewed_severity", SEVERITY_RANK))
     if model is Gap:
         return qs.annotate(importance_rank=_rank("importance", IMPORTANCE_RANK))

@@ -37,6 +37,10 @@ def deal_menu(context, active: str = ""):
     request = context["request"]
     if ctx is not None and hasattr(ctx, "can_edit"):
         can_edit = ctx.can_edit
+    elif "can_edit" in context:
+        can_edit = context["can_edit"]
+    elif "can_upload" in context:  # the documents page already knows: analysts and managers upload
+        can_edit = context["can_upload"]
     else:
         can_edit = deal.user_has_role(request.user, Role.ANALYST)
     run_query = context.get("run_query") or ""
