@@ -31,7 +31,7 @@ demo: migrate
 	DEBUG=1 $(PY) manage.py demo
 
 serve: migrate
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py serve 127.0.0.1:8000
 
 test: install-dev
 	CI=$${CI:-} DATABASE_URL=$(TEST_DATABASE_URL) DEALIQ_TEST_BROKER_URL=$(DEALIQ_TEST_BROKER_URL) \
