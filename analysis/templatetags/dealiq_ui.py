@@ -111,3 +111,17 @@ def severity_label(value: str) -> str:
     from analysis.models import Severity
 
     return Severity(value).label if value in Severity.values else str(value or "")
+
+
+@register.filter
+def event_label(event) -> str:
+    from analysis.services.audit_text import event_label as label
+
+    return label(event.event_type)
+
+
+@register.filter
+def event_actor(event) -> str:
+    from analysis.services.audit_text import actor_name
+
+    return actor_name(event)
