@@ -122,7 +122,7 @@ class RunStartView(LoginRequiredMixin, View):
         except RunStateError as exc:
             messages.error(request, f"The run was not started: {exc}")
             return redirect(reverse("analysis:deal", args=[deal_id]))
-        messages.success(request, f"Run {run.number} started on the {run.engine} engine.")
+        messages.success(request, f"Run {run.number} started on the {run.engine} engine: this page follows its progress.")
         return redirect(reverse("analysis:run", args=[deal_id, run.number]))
 
 
