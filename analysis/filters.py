@@ -14,15 +14,21 @@ from .services.search import search_facts, search_text
 ENTITY_CHOICES = [("target", "Target"), ("buyer", "Buyer")]
 
 
+def _nulls_last(field: str):
+    """Rows without a value (a finding with no cost estimate) sort after the others, either direction."""
+    from django.db.models import F
+
+    return F(field[1:]).desc(nulls_last=True) if field.startswith("-") else F(field).asc(nulls_last=True)
+
+
 class StableOrderingFilter(df.OrderingFilter):
     """Ordering plus `id` as the tie-breaker, so page 2 never repeats a row of page 1."""
 
     def filter(self, qs, value):
         if value in ([], (), {}, "", None):
             return qs
-        ordering = self.get_ordering_value(value[0]) if len(value) == 1 else None
-        fields = [self.get_ordering_value(v) for v in value] if ordering is None else [ordering]
-        return qs.order_by(*fields, "id")
+        fields = [self.get_ordering_value(v) for v in value]
+        return qs.order_by(*(_nulls_last(f) for f in fields), "id")
 
 
 def _category_label(value: str) -> str:
