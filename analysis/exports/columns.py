@@ -41,20 +41,33 @@ GAP_COLUMNS: list[Column] = [
     ("resolution_note", lambda g: g.resolution_note),
 ]
 
+def _reviewed(f, name: str):
+    """The reviewed value (analysis.services.reviews.with_reviewed_values annotates it) or the engine's."""
+    value = getattr(f, f"reviewed_{name}", getattr(f, name))
+    return "" if value is None else value
+
+
+# Severity, phase and cost are the reviewed values; the engine's own proposal is kept beside them.
 FINDING_COLUMNS: list[Column] = [
     ("run", lambda f: f.run_number),
     ("key", lambda f: f.key),
     ("type", lambda f: f.finding_type),
     ("domain", lambda f: f.domain),
-    ("severity", lambda f: f.severity),
-    ("phase", lambda f: f.phase),
+    ("severity", lambda f: _reviewed(f, "severity")),
+    ("phase", lambda f: _reviewed(f, "phase")),
     ("title", lambda f: f.title),
     ("description", lambda f: f.description),
     ("reasoning", lambda f: f.reasoning),
-    ("cost_low", lambda f: f.cost_low if f.cost_low is not None else ""),
-    ("cost_high", lambda f: f.cost_high if f.cost_high is not None else ""),
+    ("cost_low", lambda f: _reviewed(f, "cost_low")),
+    ("cost_high", lambda f: _reviewed(f, "cost_high")),
     ("currency", lambda f: f.currency),
     ("mitigation", lambda f: f.mitigation),
+    ("review", lambda f: getattr(f, "review_decision", "open")),
+    ("owner", lambda f: getattr(f, "review_owner_name", None) or ""),
+    ("engine_severity", lambda f: f.severity),
+    ("engine_phase", lambda f: f.phase),
+    ("engine_cost_low", lambda f: f.cost_low if f.cost_low is not None else ""),
+    ("engine_cost_high", lambda f: f.cost_high if f.cost_high is not None else ""),
 ]
 
 # The VDR request list: target gaps phrased as requests to the seller, by domain and importance.

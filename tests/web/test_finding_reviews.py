@@ -1,6 +1,7 @@
 """The review workflow of findings: overrides, decisions, owners and comments, carried to later runs by key."""
 from __future__ import annotations
 
+import csv
 import dataclasses
 
 import pytest
@@ -55,6 +56,11 @@ def test_an_analyst_overrides_accepts_and_assigns_a_finding_and_every_page_shows
     assert [f.title for f in mine] == [FORTI] and mine[0].severity == "high" and mine[0].reviewed_severity == "critical"
     listing = client.get(reverse("analysis:findings", args=[deal.pk]), {"severity": "critical"}).content.decode()
     assert "USD 80,000–150,000" in listing and "Accepted" in listing
+
+    export = client.get(reverse("analysis:export", args=[deal.pk, "findings", "csv"]), {"owner": "m"})
+    rows = list(csv.DictReader(b"".join(export.streaming_content).decode("utf-8-sig").splitlines()))
+    assert [(r["title"], r["severity"], r["cost_low"], r["review"], r["owner"], r["engine_severity"]) for r in rows] == [
+        (FORTI, "critical", "80000", "accepted", "m", "high")]
 
     event = AuditEvent.objects.get(event_type="finding.reviewed")
     assert event.actor_label == "a" and event.data["changes"]["severity"] == ["", "critical"]
