@@ -105,7 +105,7 @@ def test_a_later_run_that_reassesses_the_finding_keeps_the_override_and_says_so(
 
 
 def test_reviews_need_a_reason_a_complete_cost_range_a_member_owner_and_the_analyst_role(client, falcon, people):
-    deal, run = falcon[0], falcon[1]
+    run = falcon[1]
     forti = _forti(run)
     client.force_login(people["analyst"])
     for data, message in [
