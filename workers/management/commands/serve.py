@@ -19,8 +19,6 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from config.env import env_str
-
 
 class Command(BaseCommand):
     help = "Serve the web pages; on the embedded default also run the worker that executes runs."
@@ -33,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, addrport: str, noreload: bool, concurrency: int, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         web_cmd = [*manage, "runserver", addrport, *(["--noreload"] if noreload else [])]
-        if env_str("CELERY_BROKER_URL"):
+        if os.environ.get("CELERY_BROKER_URL", "").strip():
             self.stdout.write("Real stack (CELERY_BROKER_URL is set): serving pages only; start workers with `make worker`.")
             os.execv(web_cmd[0], web_cmd)
         env = {**os.environ, "DEALIQ_EMBEDDED_WORKER": "1"}
