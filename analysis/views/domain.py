@@ -35,6 +35,7 @@ class DomainView(RunPageMixin, TemplateView):
             gaps=gaps[:DOMAIN_PAGE_LIMIT],
             facts=facts[:DOMAIN_PAGE_LIMIT],
             limit=DOMAIN_PAGE_LIMIT,
+            currency=dashboard.run_currency(run),
             overlap=[o for o in dashboard.overlap_map(run) if o.domain == domain.label],
             severities=dashboard.SEVERITY_ORDER,
             importances=dashboard.IMPORTANCE_ORDER,

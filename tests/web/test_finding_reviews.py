@@ -149,3 +149,18 @@ def test_finding_page_with_a_review_history_has_a_fixed_number_of_queries(client
     assert response.status_code == 200 and len(response.context["history"]) == 5
     with django_assert_max_num_queries(14):
         assert client.get(reverse("analysis:findings", args=[deal.pk]), {"review": "open", "sort": "-cost"}).status_code == 200
+
+
+def test_dashboard_counts_and_cost_rollups_use_reviewed_values_and_leave_dismissed_findings_out(client, falcon, people):
+    deal, run = falcon[0], falcon[1]
+    review_finding(_forti(run), people["analyst"], ReviewInput(severity="critical", phase="tsa", cost_low=1000, cost_high=2000, reason="re-quoted"))
+    mail = Finding.objects.select_related("run").get(run=run, title="Move mail to buyer tenant")
+    review_finding(mail, people["analyst"], ReviewInput(decision="dismissed", reason="the buyer keeps the target's tenant"))
+    client.force_login(people["viewer"])
+    response = client.get(reverse("analysis:deal", args=[deal.pk]))
+    rows = {r.key: r for r in response.context["domain_rows"]}
+    assert rows["network"].findings["critical"] == 1 and rows["network"].findings["high"] == 0
+    assert rows["applications"].findings == {"critical": 1, "high": 0, "medium": 0, "low": 0}  # mail dismissed
+    phases = {p["phase"]: (p["low"], p["high"]) for p in response.context["phase_costs"]}
+    assert phases["tsa"] == (1000, 2000) and phases["day_1"] == (0, 0)
+    assert "USD 1,000–2,000" in client.get(reverse("analysis:domain", args=[deal.pk, "network"])).content.decode()
