@@ -31,7 +31,7 @@ demo: migrate
 	DEBUG=1 $(PY) manage.py demo
 
 serve: migrate
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py serve 127.0.0.1:8000
 
 # Static checks CI runs before the suite: models and migrations agree.
 check: install-dev

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from .views import batches, compare, dashboard, detail, domain, exports, lists, runs, summary
+from .views import batches, compare, dashboard, detail, domain, exports, lists, reviews, runs, summary
 
 app_name = "analysis"
 urlpatterns = [
     path("<int:deal_id>/", dashboard.DashboardView.as_view(), name="deal"),
     # Analyst pages (run-scoped: latest completed run unless ?run=N)
+    path("<int:deal_id>/overlap/", dashboard.OverlapView.as_view(), name="overlap"),
+    path("<int:deal_id>/runs/", dashboard.RunListView.as_view(), name="runs"),
     path("<int:deal_id>/domains/<slug:domain>/", domain.DomainView.as_view(), name="domain"),
     path("<int:deal_id>/facts/", lists.FactListView.as_view(), name="facts"),
     path("<int:deal_id>/facts/<int:pk>/", detail.FactDetailView.as_view(), name="fact"),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("<int:deal_id>/gaps/<int:pk>/decision/", detail.GapDecisionView.as_view(), name="gap_decision"),
     path("<int:deal_id>/findings/", lists.FindingListView.as_view(), name="findings"),
     path("<int:deal_id>/findings/<int:pk>/", detail.FindingDetailView.as_view(), name="finding"),
+    path("<int:deal_id>/findings/<int:pk>/review/", reviews.FindingReviewView.as_view(), name="finding_review"),
+    path("<int:deal_id>/findings/<int:pk>/comment/", reviews.FindingCommentView.as_view(), name="finding_comment"),
     path(
         "<int:deal_id>/documents/<int:document_id>/pages/<int:number>/text/",
         detail.PageTextView.as_view(),

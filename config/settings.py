@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.notifications",
             ],
         },
     },
@@ -87,8 +88,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Workers and the web process share one file: wait for locks instead of failing at once.
+    # Workers and the web process share one file: wait for locks instead of failing at once, and take
+    # the write lock when a transaction starts (IMMEDIATE), so two processes never deadlock upgrading
+    # a read lock — SQLite would fail one of them at once instead of waiting.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -133,9 +137,17 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-# No broker: run every task eagerly in-process (the embedded default).
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
-if CELERY_TASK_ALWAYS_EAGER:
+# No broker set: the embedded default. `manage.py serve` (make serve) sets DEALIQ_EMBEDDED_WORKER=1 for
+# the web server and the one worker it starts: tasks then go through kombu's filesystem transport (a
+# directory under var/, no server to run) to that worker, so "Start run" returns at once and the run
+# page shows live progress. Every other process (demo, analyze, shell, tests) runs tasks eagerly
+# in-process, as before. docs/operations.md says why the filesystem transport.
+DEALIQ_EMBEDDED_WORKER = CELERY_BROKER_URL is None and env_bool("DEALIQ_EMBEDDED_WORKER", False)
+DEALIQ_EMBEDDED_BROKER_DIR = Path(env_str("DEALIQ_EMBEDDED_BROKER_DIR", str(VAR_DIR / "broker")))
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None and not DEALIQ_EMBEDDED_WORKER
+if DEALIQ_EMBEDDED_WORKER:
+    CELERY_BROKER_URL = "filesystem://"
+elif CELERY_TASK_ALWAYS_EAGER:
     CELERY_BROKER_URL = "memory://localhost/"  # eager apply_async still builds a producer; keep it in-process
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
@@ -164,6 +176,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "priority_steps": list(range(10)),
     "sep": ":",
 }
+if DEALIQ_EMBEDDED_WORKER:
+    # One folder both ways: the web process writes messages, the worker reads them; the worker deletes
+    # a message file when it acknowledges it. Broadcast (remote control) has a folder of its own.
+    for _name in ("queue", "processed", "control"):
+        (DEALIQ_EMBEDDED_BROKER_DIR / _name).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(DEALIQ_EMBEDDED_BROKER_DIR / "queue"),
+        "data_folder_out": str(DEALIQ_EMBEDDED_BROKER_DIR / "queue"),
+        "processed_folder": str(DEALIQ_EMBEDDED_BROKER_DIR / "processed"),
+        "store_processed": False,
+        "control_folder": str(DEALIQ_EMBEDDED_BROKER_DIR / "control"),
+        "polling_interval": env_float("DEALIQ_EMBEDDED_POLL_SECONDS", 0.2),  # a directory listing: cheap
+    }
 CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_BEAT_SCHEDULE = {
     "dealiq-watchdog": {
@@ -271,7 +296,9 @@ DEALIQ_DOCUMENT_MAX_ARCHIVE_BYTES = env_int("DEALIQ_DOCUMENT_MAX_ARCHIVE_BYTES",
 DEALIQ_DOCUMENT_MAX_FILES_PER_UPLOAD = env_int("DEALIQ_DOCUMENT_MAX_FILES_PER_UPLOAD", 50)
 # Extract in the request (eager, the embedded default: the upload answer already says "rejected:
 # the PDF is damaged") or in the worker task dealiq.extract_document (the list shows "pending").
-DEALIQ_DOCUMENT_EXTRACT_INLINE = env_bool("DEALIQ_DOCUMENT_EXTRACT_INLINE", CELERY_TASK_ALWAYS_EAGER)
+DEALIQ_DOCUMENT_EXTRACT_INLINE = env_bool(
+    "DEALIQ_DOCUMENT_EXTRACT_INLINE", CELERY_TASK_ALWAYS_EAGER or DEALIQ_EMBEDDED_WORKER
+)
 DEALIQ_DOCUMENT_EXTRACT_TIME_LIMIT = env_int("DEALIQ_DOCUMENT_EXTRACT_TIME_LIMIT", 300)
 DEALIQ_DOCUMENT_EXTRACT_SOFT_TIME_LIMIT = env_int(
     "DEALIQ_DOCUMENT_EXTRACT_SOFT_TIME_LIMIT", DEALIQ_DOCUMENT_EXTRACT_TIME_LIMIT - 30

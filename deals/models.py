@@ -148,18 +148,26 @@ class DocumentQuerySet(models.QuerySet):
     def extracted(self) -> "DocumentQuerySet":
         return self.filter(status=DocumentStatus.EXTRACTED)
 
+    def not_withdrawn(self) -> "DocumentQuerySet":
+        return self.filter(withdrawn_at__isnull=True)
+
+    def withdrawn(self) -> "DocumentQuerySet":
+        return self.filter(withdrawn_at__isnull=False)
+
     def newest_readable(self) -> "DocumentQuerySet":
         """What a new run reads: per document (deal, entity, name), the newest version whose text was
         extracted. A newer version that failed (or is still being extracted) does not hide the last
-        good one: an unreadable re-upload must not silently drop a document from the analysis."""
+        good one: an unreadable re-upload must not silently drop a document from the analysis. A withdrawn
+        version counts as absent: withdrawing a wrong re-upload brings the previous good version back."""
         newer_readable = Document.objects.filter(
             deal_id=models.OuterRef("deal_id"),
             entity=models.OuterRef("entity"),
             filename=models.OuterRef("filename"),
             version__gt=models.OuterRef("version"),
             status=DocumentStatus.EXTRACTED,
+            withdrawn_at__isnull=True,
         )
-        return self.extracted().exclude(models.Exists(newer_readable))
+        return self.extracted().not_withdrawn().exclude(models.Exists(newer_readable))
 
     def for_listing(self) -> "DocumentQuerySet":
         """Every version, with who uploaded it and what superseded it, in one query."""
@@ -196,6 +204,12 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Withdrawn: a wrong upload. Kept (earlier runs cite it, the audit trail names it) but no new run reads it.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -213,6 +227,14 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} v{self.version} ({self.entity})"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf" or self.filename.lower().endswith(".pdf")
 
 
 class DocumentPage(models.Model):

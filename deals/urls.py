@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:deal_id>/documents/", views.DocumentListView.as_view(), name="documents"),
     path("<int:deal_id>/documents/upload/", views.upload_documents, name="upload"),
     path("<int:deal_id>/documents/<int:doc_id>/", views.DocumentDetailView.as_view(), name="document"),
+    path("<int:deal_id>/documents/<int:doc_id>/original/", views.document_original, name="document_original"),
+    path("<int:deal_id>/documents/<int:doc_id>/curation/", views.document_curation, name="document_curation"),
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -21,7 +21,8 @@ from .dataroom import import_uploaded_archive
 from .forms import DealForm, UploadForm
 from .highlight import highlight, quote_pattern
 from .ingestion import document_limits, store_uploaded_file
-from .models import Deal, Document, Role
+from .curation import CurationError, move_to_entity, restore_document, withdraw_document
+from .models import Deal, Document, DocumentStatus, Entity, Role
 from .uploads import install_original_name_handler, original_name
 
 PAGES_PER_SCREEN = 50  # a 2,000-page PDF is shown 50 pages at a time; ?page=N picks the screen with N
@@ -105,8 +106,32 @@ class DealListView(LoginRequiredMixin, ListView):
 DOCUMENTS_PER_PAGE = 100
 
 
+DOCUMENT_STATUS_FILTERS = (
+    ("extracted", "Extracted"), ("pending", "Pending"), ("failed", "Failed"), ("withdrawn", "Withdrawn"),
+    ("read", "Read by new runs"),
+)
+
+
+def filtered_documents(deal: Deal, params):
+    """The deal's documents narrowed by the list's search (`q`: name), `entity` and `status` filters."""
+    docs = Document.objects.for_deal(deal).for_listing()
+    text = (params.get("q") or "").strip()
+    if text:
+        docs = docs.filter(Q(filename__icontains=text) | Q(original_name__icontains=text))
+    if params.get("entity") in Entity.values:
+        docs = docs.filter(entity=params["entity"])
+    status = params.get("status")
+    if status == "withdrawn":
+        docs = docs.withdrawn()
+    elif status == "read":
+        docs = docs.newest_readable()
+    elif status in DocumentStatus.values:
+        docs = docs.filter(status=status).not_withdrawn()
+    return docs
+
+
 def _documents_context(request, deal: Deal, **extra) -> dict:
-    page = Paginator(Document.objects.for_deal(deal).for_listing(), DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(filtered_documents(deal, request.GET), DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
     shown = [d.pk for d in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
@@ -119,6 +144,8 @@ def _documents_context(request, deal: Deal, **extra) -> dict:
         "read_by_new_runs": set(Document.objects.filter(pk__in=shown).newest_readable().values_list("pk", flat=True)),
         "can_upload": deal.user_has_role(request.user, Role.ANALYST),
         "limits": document_limits(),
+        "entities": Entity.choices,
+        "status_filters": DOCUMENT_STATUS_FILTERS,
         **extra,
     }
 
@@ -184,6 +211,8 @@ class DocumentDetailView(LoginRequiredMixin, TemplateView):
             matches += found
             pages.append({"number": page.number, "html": html, "current": page.number == wanted, "matches": found})
         context.update(
+            can_edit=deal.user_has_role(self.request.user, Role.ANALYST),
+            other_entity=Entity.BUYER if document.entity == Entity.TARGET else Entity.TARGET,
             deal=deal,
             document=document,
             versions=Document.objects.versions_of(document).select_related("uploaded_by"),
@@ -210,3 +239,67 @@ class DocumentDetailView(LoginRequiredMixin, TemplateView):
             raise Http404(f"the document has no page {number}")
         return number
 
+
+
+def _document_or_404(deal: Deal, doc_id: int) -> Document:
+    return get_object_or_404(Document.objects.for_deal(deal), pk=doc_id)
+
+
+@login_required
+def document_original(request, deal_id: int, doc_id: int):
+    """The uploaded file as it was. `?inline=1` opens a PDF in the browser (link it with #page=N to open
+    at a page); other formats are always downloads — their page text is on the document page — so an
+    uploaded HTML or SVG file is never rendered in DealIQ's origin."""
+    deal = get_deal_for(request.user, deal_id)
+    document = _document_or_404(deal, doc_id)
+    if not document.file:
+        raise Http404("The original file of this document is not stored.")
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The original file of this document is missing from storage.") from None
+    inline = request.GET.get("inline") == "1" and document.is_pdf
+    return FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=document.original_name or document.filename,
+        content_type="application/pdf" if inline else (document.content_type or "application/octet-stream"),
+    )
+
+
+@login_required
+@require_POST
+def document_curation(request, deal_id: int, doc_id: int):
+    """POST action=withdraw|restore|move: analysts and managers (viewers 403, non-members 404)."""
+    from analysis.services.audit import record_event  # pages floor: the audit trail lives in analysis
+
+    deal = get_deal_for(request.user, deal_id, role=Role.ANALYST)
+    document = _document_or_404(deal, doc_id)
+    action = request.POST.get("action", "")
+    label = f"{document.filename} v{document.version}"
+    try:
+        if action == "withdraw":
+            reason = request.POST.get("reason", "")
+            withdraw_document(document, request.user, reason)
+            record_event("document.withdrawn", actor=request.user, deal=deal, obj=document,
+                         data={"document": label, "entity": document.entity, "reason": reason.strip()})
+            messages.success(request, f"{label} withdrawn: runs started from now on do not read it.")
+        elif action == "restore":
+            restore_document(document)
+            record_event("document.restored", actor=request.user, deal=deal, obj=document, data={"document": label})
+            messages.success(request, f"{label} restored: new runs read it again.")
+        elif action == "move":
+            entity = request.POST.get("entity", "")
+            moved = move_to_entity(document, entity)
+            record_event("document.entity_changed", actor=request.user, deal=deal, obj=document,
+                         data={"document": document.filename, "from": document.entity, "to": entity,
+                               "versions": [d.version for d in moved]})
+            messages.success(
+                request, f"{document.filename} now belongs to the {Entity(entity).label.lower()} "
+                f"({len(moved)} version{'s' if len(moved) != 1 else ''}); runs started from now on read it there."
+            )
+        else:
+            messages.error(request, "Unknown action.")
+    except CurationError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("deals:document", args=[deal.pk, document.pk]))

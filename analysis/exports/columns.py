@@ -110,23 +110,33 @@ def _money(value):
     return value if value is not None else None
 
 
+def _blank_none(value):
+    return "" if value is None else value
+
+
 FINDING_COLUMNS: list[Column] = [
     Column("run", lambda f: f.run_number, "Run", 6, INTEGER),
     Column("key", lambda f: f.key, "Reference", 14, cell=lambda f: f.legacy_id or f.key[:12]),
     Column("type", lambda f: f.finding_type, "Type", 14, cell=lambda f: f.get_finding_type_display()),
     Column("domain", lambda f: f.domain, "Domain", 16, cell=_domain),
-    Column("severity", lambda f: f.severity, "Severity", 10, cell=lambda f: reviewed(f).severity_label),
-    Column("phase", lambda f: f.phase, "Phase", 10, cell=lambda f: reviewed(f).phase_label),
+    Column("severity", lambda f: reviewed(f).severity, "Severity", 10, cell=lambda f: reviewed(f).severity_label),
+    Column("phase", lambda f: reviewed(f).phase, "Phase", 10, cell=lambda f: reviewed(f).phase_label),
     Column("title", lambda f: f.title, "Title", 44, WRAP),
     Column("description", lambda f: f.description, "Description", 50, WRAP),
     Column("reasoning", lambda f: f.reasoning, "Reasoning", 50, WRAP),
-    Column("cost_low", lambda f: f.cost_low if f.cost_low is not None else "", "Cost low", 13, MONEY,
+    Column("cost_low", lambda f: _blank_none(reviewed(f).cost_low), "Cost low", 13, MONEY,
            cell=lambda f: _money(reviewed(f).cost_low)),
-    Column("cost_high", lambda f: f.cost_high if f.cost_high is not None else "", "Cost high", 13, MONEY,
+    Column("cost_high", lambda f: _blank_none(reviewed(f).cost_high), "Cost high", 13, MONEY,
            cell=lambda f: _money(reviewed(f).cost_high)),
     Column("currency", lambda f: f.currency, "Currency", 9),
     Column("mitigation", lambda f: f.mitigation, "Mitigation", 44, WRAP),
-    Column("review", lambda f: reviewed(f).decision, "Review", 11, cell=lambda f: reviewed(f).decision_label),
+    Column("review", lambda f: reviewed(f).decision or "open", "Review", 11, cell=lambda f: reviewed(f).decision_label),
+    Column("owner", lambda f: getattr(f, "review_owner_name", None) or "", "Owner", 16),
+    Column("engine_severity", lambda f: f.severity, "Engine severity", 10, cell=lambda f: f.get_severity_display()),
+    Column("engine_phase", lambda f: f.phase, "Engine phase", 10, cell=lambda f: f.get_phase_display()),
+    Column("engine_cost_low", lambda f: _blank_none(f.cost_low), "Engine cost low", 13, MONEY, cell=lambda f: f.cost_low),
+    Column("engine_cost_high", lambda f: _blank_none(f.cost_high), "Engine cost high", 13, MONEY,
+           cell=lambda f: f.cost_high),
     Column("engine_values", lambda f: "", "Engine's values", 30, WRAP, cell=lambda f: reviewed(f).engine_summary),
 ]
 

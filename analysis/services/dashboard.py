@@ -15,7 +15,8 @@ from django.db.models import Count, Q, Sum
 
 from dealiq.domains import DOMAINS
 
-from ..models import AnalysisRun, Fact, Finding, Gap, Importance, Phase, Severity
+from ..models import AnalysisRun, Fact, Finding, Gap, Importance, Phase, ReviewDecision, Severity
+from .reviews import with_reviewed_values
 
 SEVERITY_ORDER = [s.value for s in Severity]
 IMPORTANCE_ORDER = [i.value for i in Importance]
@@ -87,8 +88,8 @@ def domain_rows(run: AnalysisRun) -> list[DomainRow]:
     ):
         rows[r["domain"]].gaps[r["importance"]] = r["n"]
         rows[r["domain"]].open_topics += r["target_topics"]
-    for r in Finding.objects.for_run(run).values("domain", "severity").annotate(n=Count("id")):
-        rows[r["domain"]].findings[r["severity"]] = r["n"]
+    for r in reviewed_findings(run).values("domain", "reviewed_severity").annotate(n=Count("id")):
+        rows[r["domain"]].findings[r["reviewed_severity"]] = r["n"]
     for domain, costs in cost_pivot(run).items():
         rows[domain].cost_low = sum(c[0] for c in costs.values())
         rows[domain].cost_high = sum(c[1] for c in costs.values())
@@ -109,16 +110,22 @@ def domain_rows(run: AnalysisRun) -> list[DomainRow]:
 
 
 def cost_pivot(run: AnalysisRun) -> dict[str, dict[str, tuple[int, int]]]:
-    """domain → phase → (sum low, sum high) of the run's findings that carry a cost."""
+    """domain → phase → (sum low, sum high) of the run's findings that carry a cost (reviewed values)."""
     pivot: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
     for r in (
-        Finding.objects.for_run(run)
-        .filter(Q(cost_low__isnull=False) | Q(cost_high__isnull=False))
-        .values("domain", "phase")
-        .annotate(low=Sum("cost_low"), high=Sum("cost_high"))
+        reviewed_findings(run)
+        .filter(Q(reviewed_cost_low__isnull=False) | Q(reviewed_cost_high__isnull=False))
+        .values("domain", "reviewed_phase")
+        .annotate(low=Sum("reviewed_cost_low"), high=Sum("reviewed_cost_high"))
     ):
-        pivot[r["domain"]][r["phase"]] = (r["low"] or 0, r["high"] or r["low"] or 0)
+        pivot[r["domain"]][r["reviewed_phase"]] = (r["low"] or 0, r["high"] or r["low"] or 0)
     return pivot
+
+
+def reviewed_findings(run: AnalysisRun):
+    """The run's findings as the deal team reviewed them (analysis/services/reviews.py), dismissed ones
+    left out: what the dashboard's counts and cost roll-ups add up."""
+    return with_reviewed_values(Finding.objects.for_run(run).order_by()).exclude(review_decision=ReviewDecision.DISMISSED)
 
 
 def cost_by_phase(run: AnalysisRun, pivot=None) -> list[dict]:

@@ -15,8 +15,9 @@ from django.views.generic import TemplateView, View
 from dealiq.alignment import align, tokenize
 from deals.models import DocumentPage, Role
 
-from ..models import AuditEvent, Fact, FactFindingLink, Finding, Gap
+from ..models import AuditEvent, Fact, FactFindingLink, Finding, Gap, Phase, ReviewDecision, Severity
 from ..run_context import RunPageMixin
+from ..services.reviews import comments_for, review_history, reviewed_values
 from ..services.verification import fact_decision_history, reject_fact, reopen_gap, reset_fact, resolve_gap, verify_fact
 
 
@@ -70,7 +71,17 @@ class FindingDetailView(RunPageMixin, TemplateView):
             ),
             pk=self.kwargs["pk"],
         )
-        context["finding"] = finding
+        reviewed = reviewed_values(finding)
+        context.update(
+            finding=finding,
+            reviewed=reviewed,
+            history=review_history(finding),
+            comments=comments_for(finding),
+            members=self.ctx.deal.memberships.select_related("user").order_by("user__username"),
+            severities=Severity.choices,
+            phases=Phase.choices,
+            decisions=ReviewDecision.choices,
+        )
         return context
 
 

@@ -5,12 +5,17 @@ from ..filters import filtered
 from ..run_context import RunPageMixin
 
 PAGE_SIZE = 50
+PAGE_SIZES = (25, 50, 100, 200)
 
 
 class RunListView(RunPageMixin, ListView):
     kind = ""
     paginate_by = PAGE_SIZE
     context_object_name = "rows"
+
+    def get_paginate_by(self, queryset):
+        raw = self.request.GET.get("per_page", "")
+        return int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else PAGE_SIZE
 
     def get_template_names(self):
         return [f"analysis/{self.kind}_list.html"]
@@ -26,7 +31,8 @@ class RunListView(RunPageMixin, ListView):
         context = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
-        context.update(kind=self.kind, filter=self.filterset, query_without_page=params.urlencode())
+        context.update(kind=self.kind, filter=self.filterset, query_without_page=params.urlencode(), page_sizes=PAGE_SIZES,
+                       active_menu=self.kind)
         return context
 
 

@@ -3,6 +3,8 @@ deal's audit trail. Re-queue and cancel are for managers of the deal (403 otherw
 and call the one home of each transition in workers/pipeline.py."""
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -10,6 +12,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
+from django.utils.dateparse import parse_date
 from django.views.generic import TemplateView
 
 from deals.access import get_deal_for
@@ -18,7 +21,10 @@ from workers.pipeline import cancel_run, requeue_run, start_run
 
 from ..models import STEP_ORDER, AnalysisRun, AuditEvent, EngineCall, RunStep
 from ..services.audit import readable_error
+from ..services.audit_text import actor_name, describe, event_label
 from ..services.runs import RunStateError
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 ENGINE_CALLS_SHOWN = 100
 
@@ -78,7 +84,7 @@ class RunDetailView(LoginRequiredMixin, TemplateView):
             is_manager=run.deal.user_has_role(self.request.user, Role.MANAGER),
             can_requeue=run.status in ("failed", "cancelled"),
             can_cancel=run.status in ("queued", "running"),
-            events=AuditEvent.objects.for_run(run).order_by("-at", "-id")[:30],
+            events=AuditEvent.objects.for_run(run).select_related("actor").order_by("-at", "-id")[:30],
             engine_calls=EngineCall.objects.filter(run=run).select_related("step")[:ENGINE_CALLS_SHOWN],
         )
         return context
@@ -117,7 +123,7 @@ class RunStartView(LoginRequiredMixin, View):
         except RunStateError as exc:
             messages.error(request, f"The run was not started: {exc}")
             return redirect(reverse("analysis:deal", args=[deal_id]))
-        messages.success(request, f"Run {run.number} started on the {run.engine} engine.")
+        messages.success(request, f"Run {run.number} started on the {run.engine} engine: this page follows its progress.")
         return redirect(reverse("analysis:run", args=[deal_id, run.number]))
 
 
@@ -132,18 +138,45 @@ class RunCancelView(_RunTransitionView):
 
 
 class DealAuditView(LoginRequiredMixin, TemplateView):
-    """Every audit event of a deal, newest first (read-only: events are append-only)."""
+    """Every audit event of a deal, newest first, filterable by type, person and date (read-only:
+    events are append-only). Actors are user names; details are sentences (services/audit_text.py)."""
 
     template_name = "analysis/run_audit.html"
+    PAGE_SIZES = (50, 100, 200)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         deal = get_deal_for(self.request.user, kwargs["deal_id"])
-        events = AuditEvent.objects.for_deal(deal).select_related("run").order_by("-at", "-id")
-        if self.request.GET.get("type"):
-            events = events.filter(event_type=self.request.GET["type"])
-        page = Paginator(events, 100).get_page(self.request.GET.get("page"))
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        context.update(deal=deal, page=page, page_obj=page, query_without_page=params.urlencode())
+        params = self.request.GET
+        all_events = AuditEvent.objects.for_deal(deal)
+        events = all_events.select_related("run", "actor").order_by("-at", "-id")
+        if params.get("type"):
+            events = events.filter(event_type=params["type"])
+        elif params.get("group"):
+            events = events.filter(event_type__startswith=params["group"] + ".")
+        if params.get("user") == "system":
+            events = events.filter(actor__isnull=True)
+        elif params.get("user"):
+            events = events.filter(actor__username=params["user"])
+        errors = []
+        for name, lookup in (("since", "at__date__gte"), ("until", "at__date__lte")):
+            if params.get(name):
+                day = parse_date(params[name]) if _ISO_DAY.match(params[name]) else None
+                if day is None:
+                    errors.append(f"{name}: a date like 2026-03-31")
+                else:
+                    events = events.filter(**{lookup: day})
+        per_page = int(params["per_page"]) if params.get("per_page", "").isdigit() and int(params["per_page"]) in self.PAGE_SIZES else 100
+        page = Paginator(events, per_page).get_page(params.get("page"))
+        rows = [
+            {"event": e, "label": event_label(e.event_type), "actor": actor_name(e), "details": describe(e)}
+            for e in page.object_list
+        ]
+        types = sorted(all_events.order_by().values_list("event_type", flat=True).distinct())
+        context.update(
+            deal=deal, page=page, page_obj=page, rows=rows, errors=errors, page_sizes=self.PAGE_SIZES,
+            types=[(t, event_label(t)) for t in types],
+            groups=sorted({t.split(".")[0] for t in types}),
+            members=deal.memberships.select_related("user").order_by("user__username"),
+        )
         return context

@@ -66,7 +66,7 @@ def test_analyst_logs_in_filters_findings_opens_source_and_downloads_vdr(live_se
     page.click("text=Project Heron")
     assert f"Showing run {run.number}" in page.inner_text("#shown-run")
 
-    page.click("nav.deal-nav >> text=Findings")
+    page.click("#menu-findings")
     page.select_option("select[name=severity]", "high")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**severity=high**")

@@ -24,6 +24,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -96,6 +97,8 @@ RULES: dict[str, list[Rule]] = {
     "logout": [Rule(EVERYONE.format(405))],  # POST only
     "healthz": [Rule(EVERYONE.format(200), query={"check": "database"})],  # public, says only ok/fail
     "healthz-live": [Rule(EVERYONE.format(200))],
+    "favicon": [Rule(EVERYONE.format(200))],
+    "notifications": [Rule("302 200 200 200 200 200 200")],
     "metrics": [Rule("401 401 401 401 200 200 200")],
     # deals/
     "deals:list": [Rule("302 200 200 200 200 200 200")],
@@ -105,8 +108,14 @@ RULES: dict[str, list[Rule]] = {
     "deals:documents": [page()],
     "deals:upload": [Rule("302 404 403 400 400 404 403", PAGE_FOREIGN, deal_kw, "post", lambda o, u: {})],
     "deals:document": [page(with_deal(doc_id=lambda o: o["document"].pk))],
+    "deals:document_original": [page(with_deal(doc_id=lambda o: o["document"].pk))],
+    # "restore" of a document that is not withdrawn: allowed roles get a message and change nothing.
+    "deals:document_curation": [Rule(ANALYST_POST, PAGE_FOREIGN, with_deal(doc_id=lambda o: o["document"].pk), "post",
+                                     lambda o, u: {"action": "restore"})],
     # analysis pages
     "analysis:deal": [page()],
+    "analysis:overlap": [page()],
+    "analysis:runs": [page()],
     "analysis:domain": [page(with_deal(domain="network"))],
     "analysis:facts": [page()],
     "analysis:fact": [page(with_deal(pk=lambda o: o["fact"].pk))],
@@ -116,6 +125,10 @@ RULES: dict[str, list[Rule]] = {
     "analysis:gap_decision": [Rule(ANALYST_POST, PAGE_FOREIGN, with_deal(pk=lambda o: o["gap"].pk), "post",
                                    lambda o, u: {"action": "resolve"})],
     "analysis:findings": [page()],
+    "analysis:finding_review": [Rule(ANALYST_POST, PAGE_FOREIGN, with_deal(pk=lambda o: o["finding"].pk), "post",
+                                     lambda o, u: {"decision": "accepted", "reason": "matrix"})],
+    "analysis:finding_comment": [Rule(ANALYST_POST, PAGE_FOREIGN, with_deal(pk=lambda o: o["finding"].pk), "post",
+                                      lambda o, u: {"text": "matrix"})],
     "analysis:finding": [page(with_deal(pk=lambda o: o["finding"].pk))],
     "analysis:page_text": [page(with_deal(document_id=lambda o: o["page"].document_id, number=lambda o: o["page"].number))],
     "analysis:compare": [page(with_deal(a=lambda o: o["run"].number, b=lambda o: o["run"].number))],
@@ -291,6 +304,7 @@ def build_side(name: str, mark: str, boss, users_by_role: dict) -> dict:
     for role, user in users_by_role.items():
         DealMembership.objects.create(deal=deal, user=user, role=role)
     doc = make_document(deal, "target", [f"The ERP is {mark}.", "Firewalls: FortiOS 6.0 at 12 sites."])
+    doc.file.save("inventory.txt", ContentFile(f"The ERP is {mark}.".encode()), save=True)
     erp = fact(doc, "applications", "erp", mark, f"The ERP is {mark}.")
     fw = fact(doc, "network", "firewall", "FortiOS 6.0", "Firewalls: FortiOS 6.0 at 12 sites.", page=2)
     run = persist_run(deal, [erp, fw], [gap("cybersecurity", "pen_test", f"No pen test for {mark}", "critical")],

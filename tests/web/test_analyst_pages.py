@@ -138,12 +138,12 @@ def test_pages_paginate_with_a_fixed_number_of_queries(client, falcon, people, d
         reverse("analysis:facts", args=[deal.pk]) + "?q=server&domain=infrastructure": 14,
         reverse("analysis:gaps", args=[deal.pk]) + "?page=2": 14,
         reverse("analysis:findings", args=[deal.pk]) + "?severity=medium": 14,
-        reverse("analysis:summary", args=[deal.pk]): 20,
-        reverse("analysis:finding", args=[deal.pk, Finding.objects.for_run(big).first().pk]): 14,
+        reverse("analysis:summary", args=[deal.pk]): 22,
+        reverse("analysis:finding", args=[deal.pk, Finding.objects.for_run(big).first().pk]): 15,  # + reviews, comments
         reverse("analysis:fact", args=[deal.pk, Fact.objects.for_run(big).first().pk]): 14,
         reverse("analysis:compare", args=[deal.pk, falcon[1].number, big.number]): 20,
         reverse("analysis:export", args=[deal.pk, "facts", "csv"]): 14,
-        reverse("analysis:export_workbook", args=[deal.pk]): 20,
+        reverse("analysis:export_workbook", args=[deal.pk]): 22,
     }
     for url, budget in budgets.items():
         with django_assert_max_num_queries(budget):
