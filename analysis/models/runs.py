@@ -191,7 +191,21 @@ class RunStep(UsageFields):
     dropped_ungrounded = models.PositiveIntegerField(default=0)
     dropped_links = models.PositiveIntegerField(default=0)
     partial = models.JSONField(
-        default=dict, blank=True, help_text="Sub-checkpoint: results of finished model calls inside the step."
+        default=dict,
+        blank=True,
+        help_text="Sub-checkpoint: grounded results of finished document batches (`batches`) and every paid "
+        "model answer, by request hash (`answers`), so a retry or re-queue never pays for one twice.",
+    )
+    item_report = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What validation did to the model's items: kept, normalised (by reason), dropped (by reason).",
+    )
+    rate_limit_waits = models.PositiveIntegerField(
+        default=0, help_text="Provider rate-limit / overload waits that spent no attempt."
+    )
+    rate_limit_waited_seconds = models.FloatField(
+        default=0.0, help_text="Total of those waits, against DEALIQ_RATE_LIMIT_WAIT_BUDGET_SECONDS."
     )
     message_batch_id = models.CharField(
         max_length=100, blank=True, help_text="Anthropic Message Batch holding this step's discovery calls."
