@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from dealiq.schemas import ItemReport
+
 from .choices import (
     FINISHED_RUN_STATUSES,
     SETTLED_STEP_STATUSES,
@@ -231,6 +233,11 @@ class RunStep(UsageFields):
 
     def __str__(self) -> str:
         return f"{self.run} · {self.domain} · {self.kind}"
+
+    @property
+    def item_summary(self) -> ItemReport:
+        """What validation did to this step's items (kept, normalised and dropped, by reason)."""
+        return ItemReport.from_dict(self.item_report)
 
     @property
     def duration(self):
