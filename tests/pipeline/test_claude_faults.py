@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from analysis.models import AnalysisRun, AuditEvent, EngineCall, Fact, Finding, RunStatus, RunStep, StepKind, StepStatus
-from analysis.services.steps import forget_saved_answers
 from dealiq.domains import DOMAIN_KEYS
 from dealiq.grounding import UNGROUNDED, normalise_text
 from dealiq.engines.anthropic_engine.parsing import COST_OUT_OF_ORDER, EMPTY_TITLE
@@ -212,8 +212,7 @@ def test_a_step_that_failed_on_invalid_output_is_not_paid_twice(sample_deal, cla
     assert step.calls == 2
 
     # The analyst asks for fresh answers: the model is called again (and answers well this time).
-    assert forget_saved_answers(run) == 1
-    assert requeue_run(run).changed
+    call_command("requeue_runs", "--fresh-answers", "--deal", str(sample_deal.pk))
     run.refresh_from_db()
     assert run.status == RunStatus.COMPLETED, run.error
     assert len([r for r in fake_anthropic.message_requests if apps_target(r)]) == 3
