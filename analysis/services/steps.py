@@ -368,6 +368,8 @@ def _settle(
     step.dropped_ungrounded = counts.get("dropped_ungrounded", 0)
     step.dropped_links = counts.get("dropped_links", 0)
     step.item_report = items.to_dict()
+    if (step.partial or {}).get("answers"):  # only an unfinished step replays answers: keep the row lean
+        step.partial = {k: v for k, v in step.partial.items() if k != "answers"}
     _record_new_calls(run, step, claim, usage, save=False)
     step.save()
     run.steps_done += 1

@@ -264,3 +264,30 @@ def test_a_sloppy_model_and_overload_still_complete_on_a_real_worker(sample_deal
     assert_sloppy_run_completed(run, fake_anthropic)
     assert fake_anthropic.errors_served == 3
     assert sum(s.rate_limit_waits for s in RunStep.objects.filter(run=run)) == 3
+
+
+def test_a_duplicate_delivery_pays_once_and_the_copy_that_lost_its_claim_is_still_counted(
+    sample_deal, claude_settings, fake_anthropic  # noqa: F811
+):
+    from analysis.services.runs import create_run
+    from analysis.services.steps import StaleClaim, claim_step
+    from workers.engines import engine_for
+    from workers.steps import _discover, execute_step
+
+    run = create_run(sample_deal, engine="anthropic", domains=["network"])
+    first = claim_step(run.pk, "network", StepKind.DISCOVER_TARGET).claim
+    claim_step(run.pk, "network", StepKind.DISCOVER_TARGET)  # the message delivered again: a newer claim
+    with pytest.raises(StaleClaim):  # the first copy's answer arrives after it lost the claim
+        _discover(first, AnalysisRun.objects.get(pk=run.pk), engine_for("anthropic"))
+    step = RunStep.objects.get(run=run, kind=StepKind.DISCOVER_TARGET)
+    assert step.calls == 1 and step.partial["answers"]  # billed, so counted; and kept for the owner
+
+    outcome = execute_step(run.pk, "network", StepKind.DISCOVER_TARGET)  # the copy that owns the step
+
+    assert outcome.status == "done", outcome.detail
+    network_target = [r for r in fake_anthropic.message_requests if is_for("network", "target")(r)]
+    assert len(network_target) == 1  # replayed, not paid twice
+    step.refresh_from_db()
+    assert step.calls == 1 and Fact.objects.for_run(run).filter(domain="network", entity="target").exists()
+    assert "answers" not in step.partial  # a done step keeps no answers
+    assert_books_match(run, fake_anthropic)
