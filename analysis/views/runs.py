@@ -58,6 +58,7 @@ def run_status_payload(run: AnalysisRun, steps: list[RunStep]) -> dict:
                 "attempts": s.attempts,
                 "duration_seconds": s.duration.total_seconds() if s.duration else None,
                 "tokens": s.input_tokens + s.output_tokens,
+                "items": s.item_summary.to_dict(),  # kept / normalised / dropped, by reason
                 "error": s.error,
             }
             for s in steps

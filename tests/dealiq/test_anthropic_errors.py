@@ -226,3 +226,22 @@ def test_parse_retry_after_accepts_an_http_date():
     assert 25 <= parse_retry_after({"retry-after": later}) <= 31
     assert parse_retry_after({"retry-after": "soon"}) is None
     assert parse_retry_after({}) is None
+
+
+def test_an_answer_store_replays_paid_answers_of_the_same_request_only(claude_engine, fake_anthropic):
+    from dealiq.engines import MemoryAnswerStore
+
+    store = MemoryAnswerStore()
+    fake_anthropic.malformed_next(times=2)  # unusable twice: both answers are paid and saved
+    request = DiscoveryRequest(deal=DEAL, domain="applications", entity="target", pages=TARGET_PAGES, answers=store)
+    with pytest.raises(PermanentError):
+        claude_engine.discover(request)
+    assert len(store.answers) == 2 and len(fake_anthropic.message_requests) == 2
+
+    with pytest.raises(PermanentError) as again:  # the same request again: replayed, not paid for
+        claude_engine.discover(request)
+    assert again.value.kind == "invalid_output" and len(fake_anthropic.message_requests) == 2
+
+    other = DiscoveryRequest(deal=DEAL, domain="network", entity="target", pages=TARGET_PAGES, answers=store)
+    assert claude_engine.discover(other).facts  # another request: sent (and valid)
+    assert len(fake_anthropic.message_requests) == 3
