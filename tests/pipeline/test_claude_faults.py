@@ -11,10 +11,20 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from analysis.models import AnalysisRun, AuditEvent, EngineCall, Fact, Finding, RunStatus, RunStep, StepKind, StepStatus
+from analysis.models import (
+    AnalysisRun,
+    AuditEvent,
+    EngineCall,
+    Fact,
+    Finding,
+    RunStatus,
+    RunStep,
+    StepKind,
+    StepStatus,
+)
 from dealiq.domains import DOMAIN_KEYS
-from dealiq.grounding import UNGROUNDED, normalise_text
 from dealiq.engines.anthropic_engine.parsing import COST_OUT_OF_ORDER, EMPTY_TITLE
+from dealiq.grounding import UNGROUNDED, normalise_text
 from deals.models import DocumentPage
 from workers.pipeline import requeue_run, start_run
 
@@ -69,9 +79,8 @@ def assert_sloppy_run_completed(run: AnalysisRun, fake) -> None:
     findings = Finding.objects.for_run(run)
     assert findings.count() >= len(DOMAIN_KEYS)
     assert not [f for f in findings if f.cost_low is not None and f.cost_high is not None and f.cost_low > f.cost_high]
-    normalised = findings.filter(details__has_key="normalised")
-    assert normalised.exists() and all(f.cost_low is None and f.cost_high is None for f in normalised if
-                                       any("cost_low" in note for note in f.details["normalised"]))
+    cost_fixed = [f for f in findings if any("cost_low" in note for note in f.details.get("normalised", []))]
+    assert cost_fixed and all(f.cost_low is None and f.cost_high is None for f in cost_fixed)
     reasoned = steps.filter(kind=StepKind.REASON)
     assert sum(s.item_summary.normalised.get(COST_OUT_OF_ORDER, 0) for s in reasoned) > 0
     discovered = steps.exclude(kind=StepKind.REASON)
@@ -125,7 +134,9 @@ def test_a_redis_blip_right_after_the_answer_replays_the_saved_answer(
     url = redis.connection.parse_url(TEST_BROKER_URL)
     proxy = TcpProxy(url.get("host", "127.0.0.1"), url.get("port", 6379))
     claude_settings.DEALIQ_WARMUP_REDIS_URL = f"redis://127.0.0.1:{proxy.port}/{url.get('db', 0)}"
-    redis.Redis.from_url(TEST_BROKER_URL).delete(*redis.Redis.from_url(TEST_BROKER_URL).keys("dealiq:warmup:*") or ["-"])
+    stale = redis.Redis.from_url(TEST_BROKER_URL).keys("dealiq:warmup:*")
+    if stale:
+        redis.Redis.from_url(TEST_BROKER_URL).delete(*stale)
     buyer_call = is_for("applications", "buyer")
 
     def blip(request):  # the last call that goes through the warm-up gate: Redis is gone as it answers
@@ -142,7 +153,7 @@ def test_a_redis_blip_right_after_the_answer_replays_the_saved_answer(
     assert run.status == RunStatus.COMPLETED, run.error
     step = RunStep.objects.get(run=run, domain="applications", kind=StepKind.DISCOVER_BUYER)
     assert step.status == StepStatus.DONE and step.retries == 1
-    assert [r for r in fake_anthropic.message_requests if buyer_call(r)].__len__() == 1  # no second call
+    assert len([r for r in fake_anthropic.message_requests if buyer_call(r)]) == 1  # no second call
     assert step.calls == 1 and EngineCall.objects.filter(step=step).count() == 1
     retry = AuditEvent.objects.for_run(run).get(event_type="step.retry_scheduled")
     assert retry.data["error"].startswith("redis:")
