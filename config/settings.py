@@ -256,6 +256,9 @@ DEALIQ_RETRY_BACKOFF_BASE = env_float("DEALIQ_RETRY_BACKOFF_BASE", 5.0)
 DEALIQ_RETRY_BACKOFF_CAP = env_float("DEALIQ_RETRY_BACKOFF_CAP", 600.0)
 DEALIQ_HEARTBEAT_STALE_SECONDS = env_int("DEALIQ_HEARTBEAT_STALE_SECONDS", 600)
 DEALIQ_MAX_AUTO_REQUEUES = env_int("DEALIQ_MAX_AUTO_REQUEUES", 3)
+# A provider 429/529 waits (Retry-After, backoff) without spending a step attempt, up to this many
+# seconds of waiting per step; past it, rate limits count as attempts like any transient error.
+DEALIQ_RATE_LIMIT_WAIT_BUDGET_SECONDS = env_float("DEALIQ_RATE_LIMIT_WAIT_BUDGET_SECONDS", 3600.0)
 DEALIQ_ERROR_MAX_CHARS = env_int("DEALIQ_ERROR_MAX_CHARS", 2000)
 
 # --- DealIQ pipeline reliability (docs/pipeline.md) --------------------------------------------
@@ -272,6 +275,10 @@ DEALIQ_RATE_LIMIT_PERIOD_SECONDS = env_float("DEALIQ_RATE_LIMIT_PERIOD_SECONDS",
 # Redis the limiter counts in (default: the broker when it is Redis; else in-process counting).
 DEALIQ_RATE_LIMIT_REDIS_URL = env_str(
     "DEALIQ_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+)
+# Redis the prompt-cache warm-up gate locks in (default: the broker when it is Redis; else a file lock).
+DEALIQ_WARMUP_REDIS_URL = env_str(
+    "DEALIQ_WARMUP_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
 )
 # Running steps refresh their heartbeat this often (must stay well below the stale threshold).
 DEALIQ_HEARTBEAT_INTERVAL_SECONDS = env_float(

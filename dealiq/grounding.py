@@ -15,7 +15,10 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from .alignment import DEFAULT_THRESHOLDS, FuzzyThresholds, SourceText, Token, align, tokenize
-from .schemas import DiscoveryResult, FactItem, SourcePage
+from .schemas import DiscoveryResult, FactItem, ItemReport, SourcePage
+
+# The ItemReport reason of a fact whose evidence quote is in none of the pages.
+UNGROUNDED = "evidence not found in the document"
 
 _WS = re.compile(r"\s+")
 _LIGATURES = str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "\u00ad": ""})
@@ -128,9 +131,13 @@ def ground_facts(result: DiscoveryResult, index: PageIndex) -> DiscoveryResult:
         kept.append(
             replace(fact, document_id=match.document_id, pages=match.pages, details=details, evidence=evidence)
         )
+    items = ItemReport.from_dict(result.items.to_dict())
+    items.kept = max(0, items.kept - dropped)
+    items.drop(UNGROUNDED, dropped)
     return DiscoveryResult(
         facts=kept,
         gaps=list(result.gaps),
         usage=result.usage,
         dropped_ungrounded=result.dropped_ungrounded + dropped,
+        items=items,
     )

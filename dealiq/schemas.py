@@ -86,6 +86,62 @@ class Usage:
 
 
 @dataclass
+class ItemReport:
+    """What validation did to a step's items: how many were kept (normalised ones included), how many
+    of those were normalised (kept with a fix; fixes counted by reason) and how many were dropped (by
+    reason). Reasons are short readable phrases ("cost range out of order (range removed)", "evidence
+    not found in the document")."""
+
+    kept: int = 0
+    normalised_items: int = 0
+    normalised: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def normalise(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.normalised[reason] = self.normalised.get(reason, 0) + n
+
+    def drop(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.dropped[reason] = self.dropped.get(reason, 0) + n
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+    @property
+    def normalised_total(self) -> int:
+        return sum(self.normalised.values())
+
+    def add(self, other: "ItemReport") -> "ItemReport":
+        self.kept += other.kept
+        self.normalised_items += other.normalised_items
+        for reason, n in other.normalised.items():
+            self.normalise(reason, n)
+        for reason, n in other.dropped.items():
+            self.drop(reason, n)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kept": self.kept,
+            "normalised_items": self.normalised_items,
+            "normalised": dict(self.normalised),
+            "dropped": dict(self.dropped),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "ItemReport":
+        data = data or {}
+        return cls(
+            kept=data.get("kept", 0),
+            normalised_items=data.get("normalised_items", 0),
+            normalised=dict(data.get("normalised", {})),
+            dropped=dict(data.get("dropped", {})),
+        )
+
+
+@dataclass
 class FactItem:
     entity: str
     domain: str
@@ -193,12 +249,14 @@ class DiscoveryResult:
     gaps: list[GapItem] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     dropped_ungrounded: int = 0
+    items: ItemReport = field(default_factory=ItemReport)
 
     def extend(self, other: "DiscoveryResult") -> "DiscoveryResult":
         self.facts.extend(other.facts)
         self.gaps.extend(other.gaps)
         self.usage.add(other.usage)
         self.dropped_ungrounded += other.dropped_ungrounded
+        self.items.add(other.items)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -207,6 +265,7 @@ class DiscoveryResult:
             "gaps": [g.to_dict() for g in self.gaps],
             "usage": self.usage.to_dict(),
             "dropped_ungrounded": self.dropped_ungrounded,
+            "items": self.items.to_dict(),
         }
 
     @classmethod
@@ -216,6 +275,7 @@ class DiscoveryResult:
             gaps=[GapItem.from_dict(g) for g in data.get("gaps", [])],
             usage=Usage.from_dict(data.get("usage")),
             dropped_ungrounded=data.get("dropped_ungrounded", 0),
+            items=ItemReport.from_dict(data.get("items")),
         )
 
 
@@ -250,6 +310,7 @@ class ReasoningResult:
     findings: list[FindingItem] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     dropped_links: int = 0
+    items: ItemReport = field(default_factory=ItemReport)
 
 
 @dataclass
@@ -271,6 +332,9 @@ class DiscoveryRequest:
     # Answers already obtained for some batches (Message Batches API), by batch index: the engine uses
     # them instead of calling for those batches, and validates and grounds them the same way.
     prefetched: dict[int, Any] = field(default_factory=dict)
+    # The paid-answer sub-checkpoint (dealiq.engines.AnswerStore): answers saved by an
+    # earlier attempt are replayed instead of paid for again.
+    answers: Any = None
 
 
 @dataclass
@@ -280,3 +344,4 @@ class ReasoningRequest:
     facts: list[FactRecord]
     gaps: list[GapRecord]
     should_stop: Any = None
+    answers: Any = None  # the paid-answer sub-checkpoint, as on DiscoveryRequest

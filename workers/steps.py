@@ -22,6 +22,7 @@ from analysis.services import inputs
 from analysis.services.steps import (
     Claim,
     StaleClaim,
+    StepAnswers,
     claim_step,
     fail_step,
     heartbeat,
@@ -48,6 +49,23 @@ logger = logging.getLogger("dealiq.steps")
 
 # A lost or broken database connection is worth retrying, like a provider timeout.
 DB_TRANSIENT = (OperationalError, InterfaceError)
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # no Redis client installed: nothing to catch
+        return ()
+    return (RedisConnectionError, RedisTimeoutError)
+
+
+# A Redis blip (the warm-up gate, the rate limiter) is transient too: the model's answer, if any, was
+# saved before it, so the retry replays it.
+REDIS_TRANSIENT = _redis_errors()
+
+# Provider errors that mean "too much at once, come back later": they wait without spending an attempt.
+RATE_LIMIT_KINDS = {"rate_limited", "overloaded"}
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,7 @@ def _discover(claim: Claim, run: AnalysisRun, engine) -> dict:
         completed_batches=saved_batches(claim.step_id),
         on_batch_done=lambda index, result: save_batch_checkpoint(claim, index, result),
         should_stop=lambda: is_cancelled(claim.run_id),
+        answers=StepAnswers(claim),
     )
     if uses_message_batches(run, engine, claim.kind):
         prefetch_or_park(claim, engine, request)  # raises ParkedForMessageBatch until the batch has ended
@@ -123,6 +142,7 @@ def _reason(claim: Claim, run: AnalysisRun, engine) -> dict:
         facts=inputs.fact_records(run, claim.domain),
         gaps=inputs.gap_records(run, claim.domain),
         should_stop=lambda: is_cancelled(claim.run_id),
+        answers=StepAnswers(claim),
     )
     result = engine.reason(request)
     return persist_reasoning(claim, result)
@@ -142,7 +162,29 @@ def _throttle(run: AnalysisRun, engine, domain: str, kind: str) -> float:
 
 def _retry_transient(claim: Claim, exc: Exception, log_ctx: str) -> StepOutcome:
     kind = getattr(exc, "kind", "database" if isinstance(exc, DB_TRANSIENT) else "transient")
+    if isinstance(exc, REDIS_TRANSIENT):
+        kind = "redis"
     message = f"{kind}: {exc}"
+    retry_after = getattr(exc, "retry_after", None)
+    if kind in RATE_LIMIT_KINDS:
+        # The provider is busy, not failing: wait (Retry-After, growing backoff) without spending an
+        # attempt, as long as the step's waiting stays within its budget.
+        plan = backoff(
+            claim.rate_limit_waits,
+            base=settings.DEALIQ_RETRY_BACKOFF_BASE,
+            cap=settings.DEALIQ_RETRY_BACKOFF_CAP,
+            retry_after=retry_after,
+        )
+        if claim.rate_limit_waited + plan.delay <= settings.DEALIQ_RATE_LIMIT_WAIT_BUDGET_SECONDS:
+            release_for_retry(
+                claim,
+                message,
+                countdown=plan.delay,
+                data={"window": plan.window, "retry_after": retry_after},
+                spend_attempt=False,
+            )
+            logger.warning("step rate limited %s, waiting %.1fs (no attempt spent): %s", log_ctx, plan.delay, exc)
+            return StepOutcome("retry", message, countdown=plan.delay)
     if claim.attempts_since_requeue >= settings.DEALIQ_STEP_MAX_ATTEMPTS:
         fail_step(
             claim,
@@ -155,13 +197,13 @@ def _retry_transient(claim: Claim, exc: Exception, log_ctx: str) -> StepOutcome:
         claim.attempts_since_requeue - 1,
         base=settings.DEALIQ_RETRY_BACKOFF_BASE,
         cap=settings.DEALIQ_RETRY_BACKOFF_CAP,
-        retry_after=getattr(exc, "retry_after", None),
+        retry_after=retry_after,
     )
     release_for_retry(
         claim,
         message,
         countdown=plan.delay,
-        data={"window": plan.window, "retry_after": getattr(exc, "retry_after", None)},
+        data={"window": plan.window, "retry_after": retry_after},
     )
     logger.warning("step transient error %s, retry in %.1fs: %s", log_ctx, plan.delay, exc)
     return StepOutcome("retry", message, countdown=plan.delay)
@@ -207,7 +249,7 @@ def execute_step(
     except ParkedForMessageBatch as exc:
         logger.info("step parked %s: %s", log_ctx, exc)
         return StepOutcome("waiting", str(exc))
-    except TransientError as exc:
+    except (TransientError, *REDIS_TRANSIENT) as exc:
         return _retry_transient(claim, exc, log_ctx)
     except DB_TRANSIENT as exc:
         connection.close()

@@ -59,10 +59,12 @@ class RedisWarmupGate:
 
 
 def warmup_gate():
-    """The gate for this process: Redis when the broker is Redis, else the per-machine file gate."""
-    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
-    if broker.startswith(("redis://", "rediss://")):
+    """The gate for this process: Redis at DEALIQ_WARMUP_REDIS_URL (default: the broker when it is Redis),
+    else the per-machine file gate. A Redis error inside the gate reaches the step as a transient error;
+    the engine has saved the model's answer before the gate's bookkeeping, so the retry replays it."""
+    url = getattr(settings, "DEALIQ_WARMUP_REDIS_URL", None) or ""
+    if url.startswith(("redis://", "rediss://")):
         import redis
 
-        return RedisWarmupGate(redis.Redis.from_url(broker))
+        return RedisWarmupGate(redis.Redis.from_url(url))
     return FileWarmupGate()

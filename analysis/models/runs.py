@@ -7,6 +7,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from dealiq.domains import DOMAIN_KEYS, DOMAINS
+from dealiq.schemas import ItemReport
 
 from .choices import (
     FINISHED_RUN_STATUSES,
@@ -229,7 +230,21 @@ class RunStep(UsageFields):
     dropped_ungrounded = models.PositiveIntegerField(default=0)
     dropped_links = models.PositiveIntegerField(default=0)
     partial = models.JSONField(
-        default=dict, blank=True, help_text="Sub-checkpoint: results of finished model calls inside the step."
+        default=dict,
+        blank=True,
+        help_text="Sub-checkpoint: grounded results of finished document batches (`batches`) and every paid "
+        "model answer, by request hash (`answers`), so a retry or re-queue never pays for one twice.",
+    )
+    item_report = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What validation did to the model's items: kept, normalised (by reason), dropped (by reason).",
+    )
+    rate_limit_waits = models.PositiveIntegerField(
+        default=0, help_text="Provider rate-limit / overload waits that spent no attempt."
+    )
+    rate_limit_waited_seconds = models.FloatField(
+        default=0.0, help_text="Total of those waits, against DEALIQ_RATE_LIMIT_WAIT_BUDGET_SECONDS."
     )
     message_batch_id = models.CharField(
         max_length=100, blank=True, help_text="Anthropic Message Batch holding this step's discovery calls."
@@ -255,6 +270,11 @@ class RunStep(UsageFields):
 
     def __str__(self) -> str:
         return f"{self.run} · {self.domain} · {self.kind}"
+
+    @property
+    def item_summary(self) -> ItemReport:
+        """What validation did to this step's items (kept, normalised and dropped, by reason)."""
+        return ItemReport.from_dict(self.item_report)
 
     @property
     def duration(self):

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from dealiq.schemas import DiscoveryResult, ReasoningResult, Usage
+from dealiq.schemas import DiscoveryResult, ItemReport, ReasoningResult, Usage
 
 from ..models import (
     DISCOVERY_ENTITY,
@@ -36,6 +39,8 @@ from .persist import upsert_discovery, upsert_reasoning
 from .runs import mark_running
 
 logger = logging.getLogger(__name__)
+
+DB_ERRORS = (OperationalError, InterfaceError)
 
 # Sent after a step settles or fails (the `analyze` command prints progress from it in eager mode).
 step_finished = Signal()
@@ -56,6 +61,8 @@ class Claim:
     kind: str
     attempt: int
     floor: int = 0  # `attempts` at the last re-queue: the attempt cap counts from here
+    rate_limit_waits: int = 0  # provider rate-limit waits so far that spent no attempt
+    rate_limit_waited: float = 0.0  # their total seconds
 
     @property
     def attempts_since_requeue(self) -> int:
@@ -115,7 +122,12 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
             obj=step,
             data={"domain": domain, "kind": kind, "attempt": step.attempts, "task_id": task_id},
         )
-        return ClaimResult(Claim(run_id, step.pk, domain, kind, step.attempts, step.attempt_floor))
+        return ClaimResult(
+            Claim(
+                run_id, step.pk, domain, kind, step.attempts, step.attempt_floor,
+                step.rate_limit_waits, step.rate_limit_waited_seconds,
+            )
+        )
 
 
 def _check_fence(run: AnalysisRun, step: RunStep, claim: Claim) -> None:
@@ -170,7 +182,7 @@ def is_cancelled(run_id: int) -> bool:
 
 
 def save_batch_checkpoint(claim: Claim, batch_index: int, result: DiscoveryResult) -> None:
-    """Sub-checkpoint: one model call's grounded result, kept so a retry does not pay for it again."""
+    """Sub-checkpoint: one document batch's grounded result, kept so a retry does not redo it."""
     with transaction.atomic():
         run, step = _locked(claim.run_id, claim.step_id)
         _check_fence(run, step, claim)
@@ -181,14 +193,121 @@ def save_batch_checkpoint(claim: Claim, batch_index: int, result: DiscoveryResul
         step.partial = partial
         step.heartbeat_at = timezone.now()
         step.save(update_fields=["partial", "heartbeat_at"])
-        _record_engine_calls(run, step, claim, result.usage)
-        _add_usage(step, result.usage, save=True)
-        _add_usage(run, result.usage, save=True)
+        _record_new_calls(run, step, claim, result.usage, save=True)
 
 
 def saved_batches(step_id: int) -> dict[int, DiscoveryResult]:
     partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
     return {int(k): DiscoveryResult.from_dict(v) for k, v in partial.get("batches", {}).items()}
+
+
+def save_answer(claim: Claim, key: str, answer: dict) -> None:
+    """Sub-checkpoint of one paid model answer, saved the moment it arrives (before any work on it).
+
+    The call is counted on the step and the run whatever happens next — even for a stale duplicate
+    or a cancelled run, since the provider billed it. The answer itself is kept on any step not yet
+    done (a re-claim or re-queue replays it); then the fence is checked, so a copy that lost its
+    claim stops here (after the commit: the count stays).
+    """
+    usage = usage_of_records([answer["record"]] if answer.get("record") else [])
+    with transaction.atomic():
+        run, step = _locked(claim.run_id, claim.step_id)
+        if step.status != StepStatus.DONE:
+            partial = dict(step.partial or {})
+            partial["answers"] = {**partial.get("answers", {}), key: answer}
+            step.partial = partial
+            step.heartbeat_at = timezone.now()
+            step.save(update_fields=["partial", "heartbeat_at"])
+        _record_new_calls(run, step, claim, usage, save=True)
+        try:
+            _check_fence(run, step, claim)
+            stale = None
+        except StaleClaim as exc:
+            stale = exc
+    if stale is not None:
+        raise stale
+
+
+class StepAnswers:
+    """The AnswerStore (dealiq.engines.AnswerStore) of one claimed step, kept in RunStep.partial.
+
+    A database blip while saving is retried for a moment; if the database stays away the answer is
+    held in this process (by step) and saved by the step's next attempt here, so even then a retry in
+    this worker replays it instead of paying again.
+    """
+
+    _unsaved: ClassVar[dict[int, dict[str, dict]]] = {}  # step id → answers a lost database kept from being saved
+    _lock = threading.Lock()
+    SAVE_WAITS = (0.2, 1.0)  # seconds between the tries of one save
+
+    def __init__(self, claim: Claim):
+        self.claim = claim
+        with self._lock:
+            held = dict(self._unsaved.get(claim.step_id, {}))
+        self.answers = {**saved_answers(claim.step_id), **held}
+        for key, answer in held.items():
+            self._persist(key, answer)
+
+    def load(self, key: str) -> dict | None:
+        return self.answers.get(key)
+
+    def save(self, key: str, answer: dict) -> None:
+        self.answers[key] = answer
+        self._persist(key, answer)
+
+    def _persist(self, key: str, answer: dict) -> None:
+        for wait in (*self.SAVE_WAITS, None):
+            try:
+                save_answer(self.claim, key, answer)
+            except DB_ERRORS:
+                connection.close()
+                if wait is None:
+                    with self._lock:
+                        self._unsaved.setdefault(self.claim.step_id, {})[key] = answer
+                    raise
+                logger.warning("saving a model answer of step %s failed; trying again", self.claim.step_id)
+                time.sleep(wait)
+            else:
+                with self._lock:
+                    self._unsaved.get(self.claim.step_id, {}).pop(key, None)
+                return
+
+
+def saved_answers(step_id: int) -> dict[str, dict]:
+    partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
+    return dict(partial.get("answers", {}))
+
+
+def forget_saved_answers(run: AnalysisRun) -> int:
+    """An analyst wants fresh model answers for the run's unfinished steps (the next attempt pays again).
+    Returns how many steps had answers saved."""
+    forgotten = 0
+    with transaction.atomic():
+        for step in RunStep.objects.filter(run=run).unsettled().select_for_update():
+            if (step.partial or {}).get("answers"):
+                step.partial = {k: v for k, v in step.partial.items() if k != "answers"}
+                step.save(update_fields=["partial"])
+                forgotten += 1
+    return forgotten
+
+
+def usage_of_records(records: list[dict], model: str = "") -> Usage:
+    usage = Usage(model=model)
+    for record in records:
+        usage.add(
+            Usage(
+                calls=1,
+                input_tokens=record.get("input_tokens", 0),
+                output_tokens=record.get("output_tokens", 0),
+                cache_creation_input_tokens=record.get("cache_creation_input_tokens", 0),
+                cache_read_input_tokens=record.get("cache_read_input_tokens", 0),
+                cost=record.get("cost", 0.0),
+                model=record.get("model", model),
+                request_ids=[record["request_id"]] if record.get("request_id") else [],
+                call_records=[record],
+            )
+        )
+    return usage
 
 
 def _add_usage(row, usage: Usage, *, save: bool) -> None:
@@ -202,7 +321,16 @@ def _add_usage(row, usage: Usage, *, save: bool) -> None:
         row.save(update_fields=list(row.USAGE_FIELDS))
 
 
-def _record_engine_calls(run: AnalysisRun, step: RunStep, claim: Claim, usage: Usage) -> None:
+def _record_new_calls(run: AnalysisRun, step: RunStep, claim: Claim, usage: Usage, *, save: bool) -> Usage:
+    """EngineCall rows + step and run usage for the calls of `usage` not yet recorded for this step
+    (a call is recorded once, when its answer is saved; a replayed answer is not counted again)."""
+    ids = [r.get("request_id") for r in usage.call_records if r.get("request_id")]
+    known = set(EngineCall.objects.filter(step=step, request_id__in=ids).values_list("request_id", flat=True))
+    fresh = usage_of_records(
+        [r for r in usage.call_records if not r.get("request_id") or r["request_id"] not in known], usage.model
+    )
+    if not fresh.calls:
+        return fresh
     EngineCall.objects.bulk_create(
         [
             EngineCall(
@@ -218,12 +346,17 @@ def _record_engine_calls(run: AnalysisRun, step: RunStep, claim: Claim, usage: U
                 cache_read_input_tokens=record.get("cache_read_input_tokens", 0),
                 cost=Decimal(str(round(record.get("cost", 0.0), 6))),
             )
-            for record in usage.call_records
+            for record in fresh.call_records
         ]
     )
+    _add_usage(step, fresh, save=save)
+    _add_usage(run, fresh, save=save)
+    return fresh
 
 
-def _settle(run: AnalysisRun, step: RunStep, claim: Claim, usage: Usage, counts: dict[str, int]) -> None:
+def _settle(
+    run: AnalysisRun, step: RunStep, claim: Claim, usage: Usage, counts: dict[str, int], items: ItemReport
+) -> None:
     now = timezone.now()
     step.status = StepStatus.DONE
     step.finished_at = now
@@ -234,10 +367,11 @@ def _settle(run: AnalysisRun, step: RunStep, claim: Claim, usage: Usage, counts:
     step.items_written = step.facts_written + step.gaps_written + step.findings_written
     step.dropped_ungrounded = counts.get("dropped_ungrounded", 0)
     step.dropped_links = counts.get("dropped_links", 0)
-    _record_engine_calls(run, step, claim, usage)
-    _add_usage(step, usage, save=False)
+    step.item_report = items.to_dict()
+    if (step.partial or {}).get("answers"):  # only an unfinished step replays answers: keep the row lean
+        step.partial = {k: v for k, v in step.partial.items() if k != "answers"}
+    _record_new_calls(run, step, claim, usage, save=False)
     step.save()
-    _add_usage(run, usage, save=False)
     run.steps_done += 1
     run.progress = min(100, run.steps_done * 100 // max(run.steps_total, 1))
     run.heartbeat_at = now
@@ -260,38 +394,10 @@ def persist_discovery(claim: Claim, result: DiscoveryResult) -> dict[str, int]:
         run, step = _locked(claim.run_id, claim.step_id)
         _check_fence(run, step, claim)
         counts = upsert_discovery(run, result)
-        # Calls already saved by sub-checkpoints were counted then; count only the new ones now.
-        fresh = _usage_not_yet_counted(step, result.usage)
-        _settle(run, step, claim, fresh, counts)
+        _settle(run, step, claim, result.usage, counts, result.items)
         _after_step_settled(run)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
     return counts
-
-
-def _usage_not_yet_counted(step: RunStep, usage: Usage) -> Usage:
-    saved_ids = set()
-    for batch in (step.partial or {}).get("batches", {}).values():
-        saved_ids.update(batch.get("usage", {}).get("request_ids", []))
-    if not saved_ids:
-        return usage
-    fresh = Usage(model=usage.model)
-    for record in usage.call_records:
-        if record.get("request_id") in saved_ids:
-            continue
-        fresh.add(
-            Usage(
-                calls=1,
-                input_tokens=record.get("input_tokens", 0),
-                output_tokens=record.get("output_tokens", 0),
-                cache_creation_input_tokens=record.get("cache_creation_input_tokens", 0),
-                cache_read_input_tokens=record.get("cache_read_input_tokens", 0),
-                cost=record.get("cost", 0.0),
-                model=record.get("model", usage.model),
-                request_ids=[record.get("request_id", "")],
-                call_records=[record],
-            )
-        )
-    return fresh
 
 
 def persist_reasoning(claim: Claim, result: ReasoningResult) -> dict[str, int]:
@@ -299,7 +405,7 @@ def persist_reasoning(claim: Claim, result: ReasoningResult) -> dict[str, int]:
         run, step = _locked(claim.run_id, claim.step_id)
         _check_fence(run, step, claim)
         counts = upsert_reasoning(run, claim.domain, result)
-        _settle(run, step, claim, result.usage, counts)
+        _settle(run, step, claim, result.usage, counts, result.items)
         _after_step_settled(run)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
     return counts
@@ -365,16 +471,27 @@ def _record_step_event(event_type: str, run_id: int, step_id: int, **data) -> No
     record_event(event_type, run=run, object_type="RunStep", object_id=step_id, data=data)
 
 
-def release_for_retry(claim: Claim, error: str, *, countdown: float = 0.0, data: dict | None = None) -> bool:
+def release_for_retry(
+    claim: Claim, error: str, *, countdown: float = 0.0, data: dict | None = None, spend_attempt: bool = True
+) -> bool:
     """Transient failure: back to pending (a retry is scheduled) with the error kept for the timeline.
 
     The heartbeat moves to when the retry is due, so the watchdog does not mistake the backoff for a stall.
+    `spend_attempt=False` (a provider rate limit within its wait budget) gives the attempt back: the
+    fencing token `attempts` still only grows, the cap's floor moves up by one instead.
     """
     due = timezone.now() + dt.timedelta(seconds=countdown)
+    changes = {"status": StepStatus.PENDING, "error": truncate_error(error), "heartbeat_at": due, "retries": F("retries") + 1}
+    if not spend_attempt:
+        changes.update(
+            attempt_floor=F("attempt_floor") + 1,
+            rate_limit_waits=F("rate_limit_waits") + 1,
+            rate_limit_waited_seconds=F("rate_limit_waited_seconds") + countdown,
+        )
     with transaction.atomic():
-        changed = RunStep.objects.filter(
-            pk=claim.step_id, attempts=claim.attempt, status=StepStatus.RUNNING
-        ).update(status=StepStatus.PENDING, error=truncate_error(error), heartbeat_at=due, retries=F("retries") + 1)
+        changed = RunStep.objects.filter(pk=claim.step_id, attempts=claim.attempt, status=StepStatus.RUNNING).update(
+            **changes
+        )
         if changed:
             push_heartbeat(claim.run_id, due)
             record_event(
@@ -388,6 +505,7 @@ def release_for_retry(claim: Claim, error: str, *, countdown: float = 0.0, data:
                     "attempt": claim.attempt,
                     "error": error,
                     "countdown": countdown,
+                    "attempt_spent": spend_attempt,
                     **(data or {}),
                 },
                 severity=EventSeverity.WARNING,

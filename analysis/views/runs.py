@@ -15,6 +15,7 @@ from django.views import View
 from django.utils.dateparse import parse_date
 from django.views.generic import TemplateView
 
+from dealiq.schemas import ItemReport
 from deals.access import get_deal_for
 from deals.models import Role
 from workers.pipeline import cancel_run, requeue_run, start_run
@@ -64,6 +65,7 @@ def run_status_payload(run: AnalysisRun, steps: list[RunStep]) -> dict:
                 "attempts": s.attempts,
                 "duration_seconds": s.duration.total_seconds() if s.duration else None,
                 "tokens": s.input_tokens + s.output_tokens,
+                "items": s.item_summary.to_dict(),  # kept / normalised / dropped, by reason
                 "error": readable_error(s.error),
             }
             for s in steps
@@ -77,10 +79,16 @@ class RunDetailView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         run = run_for(self.request.user, kwargs["deal_id"], kwargs["number"])
+        steps = ordered_steps(run)
+        items = ItemReport()
+        for step in steps:
+            items.add(step.item_summary)
         context.update(
             run=run,
             deal=run.deal,
-            steps=ordered_steps(run),
+            steps=steps,
+            items=items,
+            items_kept=sum(s.items_written for s in steps),
             is_manager=run.deal.user_has_role(self.request.user, Role.MANAGER),
             can_requeue=run.status in ("failed", "cancelled"),
             can_cancel=run.status in ("queued", "running"),

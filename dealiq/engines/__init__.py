@@ -20,6 +20,34 @@ class Engine(Protocol):
     def reason(self, request: ReasoningRequest) -> ReasoningResult: ...
 
 
+class AnswerStore(Protocol):
+    """The paid-answer sub-checkpoint an engine is handed in `request.answers`.
+
+    `save(key, answer)` is called the moment a model answer arrives, before any work on it (parsing,
+    grounding, cache bookkeeping): whatever fails afterwards, the answer and what it cost are kept.
+    `load(key)` returns an answer saved by an earlier attempt for the very same request (the key is a
+    hash of the request), which the engine replays instead of paying for it again. Answers are plain
+    JSON dicts.
+    """
+
+    def load(self, key: str) -> dict[str, Any] | None: ...
+
+    def save(self, key: str, answer: dict[str, Any]) -> None: ...
+
+
+class MemoryAnswerStore:
+    """An AnswerStore in a dict: what an engine uses when the caller gives none."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, dict[str, Any]] = {}
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        return self.answers.get(key)
+
+    def save(self, key: str, answer: dict[str, Any]) -> None:
+        self.answers[key] = answer
+
+
 def build_engine(name: str, config: dict[str, Any] | None = None) -> Engine:
     """Create the engine called `name` ("offline" or "anthropic") with settings-derived `config`."""
     config = dict(config or {})

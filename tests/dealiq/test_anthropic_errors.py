@@ -123,22 +123,65 @@ def test_invalid_output_twice_is_permanent(claude_engine, fake_anthropic):
     assert len(fake_anthropic.message_requests) == 2
 
 
-def test_semantically_invalid_findings_are_repaired(claude_engine, fake_anthropic):
-    fact = fact_record(discover(claude_engine).facts[0], ref="F1")
-    bad = {
-        "findings": [
-            {
-                "finding_type": "risk", "title": "ERP end of maintenance", "description": "d", "reasoning": "r",
-                "severity": "high", "phase": "tsa", "cost_low": 500, "cost_high": 100, "currency": "USD",
-                "mitigation": "m", "facts": [{"ref": "F1", "link_type": "supports"}], "gap_refs": [],
-            }
-        ]
+def _finding(title: str, low, high, refs=("F1",)) -> dict:
+    return {
+        "finding_type": "risk", "title": title, "description": "d", "reasoning": "r",
+        "severity": "high", "phase": "tsa", "cost_low": low, "cost_high": high, "currency": "USD",
+        "mitigation": "m", "facts": [{"ref": r, "link_type": "supports"} for r in refs], "gap_refs": [],
     }
-    fake_anthropic.malformed_next(bad)
+
+
+def test_a_cost_range_out_of_order_is_removed_and_noted_without_a_repair(claude_engine, fake_anthropic):
+    fact = fact_record(discover(claude_engine).facts[0], ref="F1")
+    calls_before = len(fake_anthropic.message_requests)
+    fake_anthropic.answer_next({"findings": [_finding("ERP end of maintenance", 500, 100), _finding("CRM renewal", 10, 20)]})
     result = claude_engine.reason(ReasoningRequest(deal=DEAL, domain="applications", facts=[fact], gaps=[]))
-    assert result.findings
-    repair_text = fake_anthropic.message_requests[-1].body["messages"][2]["content"][0]["content"]
-    assert "cost_low is above cost_high" in repair_text
+
+    assert len(fake_anthropic.message_requests) == calls_before + 1  # no repair: nothing was dropped
+    erp = next(f for f in result.findings if f.title.startswith("ERP"))
+    crm = next(f for f in result.findings if f.title.startswith("CRM"))
+    assert (erp.cost_low, erp.cost_high) == (None, None) and "cost_low 500 is above cost_high 100" in erp.details["normalised"][0]
+    assert (crm.cost_low, crm.cost_high) == (10, 20) and "normalised" not in crm.details
+    assert erp.links and crm.links  # the rest of the item is kept
+    assert result.items.kept == 2 and result.items.normalised_items == 1
+    assert result.items.normalised == {"cost range out of order (range removed)": 1}
+
+
+def test_one_invalid_item_is_dropped_and_counted_the_others_kept(claude_engine, fake_anthropic):
+    fact = fact_record(discover(claude_engine).facts[0], ref="F1")
+    calls_before = len(fake_anthropic.message_requests)
+    blank = _finding("  ", 1, 2)
+    fake_anthropic.answer_next({"findings": [_finding("ERP", None, None), _finding("CRM", 5, 9), blank]})
+    result = claude_engine.reason(ReasoningRequest(deal=DEAL, domain="applications", facts=[fact], gaps=[]))
+
+    assert len(fake_anthropic.message_requests) == calls_before + 1  # 1 of 3 dropped: no repair
+    assert sorted(f.title for f in result.findings) == ["CRM", "ERP"]
+    assert result.items.dropped == {"empty finding title": 1} and result.items.kept == 2
+
+
+def test_mostly_invalid_answers_ask_again_for_the_dropped_items_only(claude_engine, fake_anthropic):
+    fact = fact_record(discover(claude_engine).facts[0], ref="F1")
+    off_schema = {**_finding("Off schema", 1, 2), "severity": "apocalyptic"}
+    fake_anthropic.answer_next({"findings": [_finding("ERP", None, None), {**_finding("x", 1, 2), "title": ""}, off_schema]})
+    fake_anthropic.answer_next({"findings": [_finding("Off schema", 1, 2)]})
+    result = claude_engine.reason(ReasoningRequest(deal=DEAL, domain="applications", facts=[fact], gaps=[]))
+
+    repair = fake_anthropic.message_requests[-1]
+    text = repair.body["messages"][2]["content"][0]["content"]
+    assert "2 item(s)" in text and "only the dropped items" in text and "input.findings[2].severity" in text
+    assert sorted(f.title for f in result.findings) == ["ERP", "Off schema"]
+    assert result.items.dropped == {"empty finding title": 1, "does not match the tool schema": 1}
+    assert result.usage.calls == 2
+
+
+def test_a_step_fails_only_when_nothing_usable_came_back(claude_engine, fake_anthropic):
+    fact = fact_record(discover(claude_engine).facts[0], ref="F1")
+    useless = {"findings": [{**_finding("x", 1, 2), "title": ""}]}
+    fake_anthropic.answer_next(useless, times=2)
+    with pytest.raises(PermanentError) as raised:
+        claude_engine.reason(ReasoningRequest(deal=DEAL, domain="applications", facts=[fact], gaps=[]))
+    assert raised.value.kind == "invalid_output" and "title is empty" in str(raised.value)
+    assert raised.value.usage.calls == 2  # both billed answers are on the error
 
 
 def test_a_max_tokens_cut_is_retried_once_as_two_halves(claude_engine, fake_anthropic):
@@ -183,3 +226,22 @@ def test_parse_retry_after_accepts_an_http_date():
     assert 25 <= parse_retry_after({"retry-after": later}) <= 31
     assert parse_retry_after({"retry-after": "soon"}) is None
     assert parse_retry_after({}) is None
+
+
+def test_an_answer_store_replays_paid_answers_of_the_same_request_only(claude_engine, fake_anthropic):
+    from dealiq.engines import MemoryAnswerStore
+
+    store = MemoryAnswerStore()
+    fake_anthropic.malformed_next(times=2)  # unusable twice: both answers are paid and saved
+    request = DiscoveryRequest(deal=DEAL, domain="applications", entity="target", pages=TARGET_PAGES, answers=store)
+    with pytest.raises(PermanentError):
+        claude_engine.discover(request)
+    assert len(store.answers) == 2 and len(fake_anthropic.message_requests) == 2
+
+    with pytest.raises(PermanentError) as again:  # the same request again: replayed, not paid for
+        claude_engine.discover(request)
+    assert again.value.kind == "invalid_output" and len(fake_anthropic.message_requests) == 2
+
+    other = DiscoveryRequest(deal=DEAL, domain="network", entity="target", pages=TARGET_PAGES, answers=store)
+    assert claude_engine.discover(other).facts  # another request: sent (and valid)
+    assert len(fake_anthropic.message_requests) == 3

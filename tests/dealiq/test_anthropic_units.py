@@ -8,7 +8,7 @@ import pytest
 from dealiq.engines.anthropic_engine import prompts
 from dealiq.engines.anthropic_engine.chunking import estimate_tokens, plan_batches, split_in_two
 from dealiq.engines.anthropic_engine.engine import cache_prefix_key
-from dealiq.engines.anthropic_engine.parsing import OutputInvalid, discovery_items, findings
+from dealiq.engines.anthropic_engine.parsing import discovery_items, findings
 from dealiq.engines.anthropic_engine.pricing import (
     DEFAULT_PRICES,
     TokenCounts,
@@ -121,14 +121,14 @@ def test_schema_errors_name_the_path():
     assert "input.facts[0]" in " ".join(errors)
 
 
-def test_discovery_items_reject_empty_evidence():
-    data = {
-        "facts": [{"category": "erp", "item": "SAP", "details": [], "evidence": " ", "document_id": 1, "page": 1}],
-        "gaps": [],
-    }
-    with pytest.raises(OutputInvalid) as raised:
-        discovery_items(data, domain="applications", entity="target")
-    assert "evidence is empty" in str(raised.value)
+def test_discovery_items_drop_an_empty_evidence_and_keep_the_rest():
+    good = {"category": "erp", "item": "SAP", "details": [], "evidence": "SAP ECC 6.0", "document_id": 1, "page": 1}
+    data = {"facts": [{**good, "evidence": " "}, good], "gaps": []}
+    parsed = discovery_items(data, domain="applications", entity="target")
+    assert [f.item for f in parsed.items] == ["SAP"]
+    assert parsed.report.dropped == {"empty evidence quote": 1} and parsed.report.kept == 1
+    assert "input.facts[0].evidence is empty" in parsed.errors
+    assert not parsed.mostly_invalid  # one of two: no repair
 
 
 def test_findings_drop_unknown_refs_and_deduplicate_links():
@@ -138,10 +138,23 @@ def test_findings_drop_unknown_refs_and_deduplicate_links():
         "facts": [{"ref": "F1", "link_type": "supports"}, {"ref": "F1", "link_type": "triggers"}, {"ref": "F9", "link_type": "supports"}],
         "gap_refs": ["G1", "G7"],
     }
-    (item,), dropped = findings({"findings": [finding]}, domain="network", fact_keys={"F1": "k1"}, gap_keys={"G1": "g1"})
-    assert dropped == 1
+    parsed = findings({"findings": [finding]}, domain="network", fact_keys={"F1": "k1"}, gap_keys={"G1": "g1"})
+    (item,) = parsed.items
+    assert parsed.dropped_links == 1
     assert [(l.fact_key, l.link_type) for l in item.links] == [("k1", "supports")]
-    assert item.details == {"gap_keys": ["g1"]} and item.currency == "EUR"
+    assert item.details["gap_keys"] == ["g1"] and item.currency == "EUR"
+    assert len(item.details["normalised"]) == 2  # the unknown fact ref and the unknown gap ref
+    assert parsed.report.normalised == {"unknown fact ref (link removed)": 1, "unknown gap ref (link removed)": 1}
+
+
+def test_findings_remove_a_non_positive_cost_range():
+    finding = {
+        "finding_type": "risk", "title": "T", "description": "d", "reasoning": "r", "severity": "low",
+        "phase": "day_1", "cost_low": -5, "cost_high": 10, "currency": "USD", "mitigation": "m",
+        "facts": [], "gap_refs": [],
+    }
+    (item,) = findings({"findings": [finding]}, domain="network", fact_keys={}, gap_keys={}).items
+    assert (item.cost_low, item.cost_high) == (None, None) and "positive" in item.details["normalised"][0]
 
 
 # ---------------------------------------------------------------------- prompts

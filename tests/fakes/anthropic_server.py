@@ -19,6 +19,15 @@ readable only when the response that wrote it is sent, and prefixes shorter than
 Scripted replies (errors, malformed tool input, max_tokens cuts, dropped connections, slow replies)
 are queued with `fail_next`, `malformed_next`, `cut_next`, `disconnect_next`, `slow_next`, or `enqueue`;
 each is used by the next request it matches (optionally filtered with `when=`).
+
+`sloppy` makes the computed answers schema-valid but careless, as a real model is now and then: a
+cost range out of order on every n-th finding, quotes that are not in the documents on every n-th
+discovery call, a blank title on every n-th finding (see `Sloppiness`).
+
+The server keeps its own books: `served` counts the answers it billed (status 200 with usage,
+message-batch entries included) and their tokens; `errors_served` the error replies. Tests compare
+what DealIQ recorded against these. `before_reply(request)` (optional) runs just before an answer is
+sent back, e.g. to break something "right after the model answered".
 """
 from __future__ import annotations
 
@@ -34,6 +43,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
+
+SERVED_KEYS = ("calls", "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -127,6 +138,18 @@ class Scripted:
 
 
 @dataclass
+class Sloppiness:
+    """Schema-valid nonsense in the computed answers. 0 turns a kind off; n means "every n-th"."""
+
+    cost_inversion_every: int = 0  # findings: cost_low above cost_high
+    misquote_every: int = 0  # discovery calls: every second fact quotes text that is in no document
+    blank_title_every: int = 0  # findings: an empty title (an item the engine must drop)
+
+
+MISQUOTE = "Our {domain} landscape was independently certified as flawless by auditors in {n} reviews."
+
+
+@dataclass
 class _Block:
     digest: bytes
     tokens: int
@@ -159,6 +182,12 @@ class FakeAnthropicServer:
         # Message Batches: id -> {"requests": [...], "results": {custom_id: result}, "ended": bool, ...}
         self.batches: dict[str, dict[str, Any]] = {}
         self.hold_batches = False  # True: batches stay in_progress until end_batches()
+        self.sloppy = Sloppiness()
+        self.served: dict[str, int] = dict.fromkeys(SERVED_KEYS, 0)
+        self.errors_served = 0
+        self.before_reply: Callable[[RecordedRequest], None] | None = None
+        self._discovery_calls = 0
+        self._findings_served = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -201,6 +230,8 @@ class FakeAnthropicServer:
             self.script.clear()
             self._cache.clear()
             self.batches.clear()
+            self.served = dict.fromkeys(SERVED_KEYS, 0)
+            self.errors_served = 0
 
     def end_batches(self) -> None:
         """Held message batches end now (their results were computed when they were created)."""
@@ -292,6 +323,8 @@ class FakeAnthropicServer:
             return 0, headers, None
         if scripted is not None and scripted.status != 200:
             time.sleep(delay)
+            with self._lock:
+                self.errors_served += 1
             return scripted.status, {**headers, **scripted.headers}, scripted.body or _error_body(
                 scripted.error_type or ERROR_TYPES.get(scripted.status, "api_error"), scripted.message, request_id
             )
@@ -304,10 +337,12 @@ class FakeAnthropicServer:
             for digest in new_entries:
                 self._cache[digest] = now + self.cache_lifetime
         if scripted is not None and scripted.body is not None:
+            self._bill(request, scripted.body.get("usage"))
             return 200, {**headers, **scripted.headers}, scripted.body
         usage["output_tokens"] = (
             request.body.get("max_tokens", 0) if stop_reason == "max_tokens" else self._tokens(json.dumps(tool_input))
         )
+        self._bill(request, usage)
         message = {
             "id": self.next_id("msg"),
             "type": "message",
@@ -320,6 +355,16 @@ class FakeAnthropicServer:
         }
         return 200, headers, message
 
+    def _bill(self, request: RecordedRequest, usage: dict[str, Any] | None) -> None:
+        """Count an answer about to be served (the server's own books), then let a test act on it."""
+        if usage:
+            with self._lock:
+                self.served["calls"] += 1
+                for key in SERVED_KEYS[1:]:
+                    self.served[key] += usage.get(key) or 0
+        if self.before_reply is not None:
+            self.before_reply(request)
+
     def _tool_input(self, request: RecordedRequest, scripted: Scripted | None) -> tuple[dict[str, Any], str]:
         if scripted is not None and scripted.stop_reason in ("max_tokens", "model_context_window_exceeded"):
             return {}, scripted.stop_reason
@@ -330,10 +375,33 @@ class FakeAnthropicServer:
         )
         properties = schema.get("properties", {})
         if "facts" in properties and "gaps" in properties:
-            return discovery_answer(request), "tool_use"
+            return self._sloppy_discovery(discovery_answer(request), request), "tool_use"
         if "findings" in properties:
-            return reasoning_answer(request), "tool_use"
+            return self._sloppy_findings(reasoning_answer(request)), "tool_use"
         return {}, "tool_use"
+
+    def _sloppy_discovery(self, answer: dict[str, Any], request: RecordedRequest) -> dict[str, Any]:
+        with self._lock:
+            self._discovery_calls += 1
+            number = self._discovery_calls
+        every = self.sloppy.misquote_every
+        if every and number % every == 0:
+            for i, fact in enumerate(answer["facts"]):
+                if i % 2 == 0 and fact["category"] != "fabricated":
+                    fact["evidence"] = MISQUOTE.format(domain=request.domain or "IT", n=i + 2)
+        return answer
+
+    def _sloppy_findings(self, answer: dict[str, Any]) -> dict[str, Any]:
+        for finding in answer["findings"]:
+            with self._lock:
+                self._findings_served += 1
+                number = self._findings_served
+            inversion, blank = self.sloppy.cost_inversion_every, self.sloppy.blank_title_every
+            if inversion and number % inversion == 1 % inversion:  # the 1st, (n+1)th… finding
+                finding["cost_low"], finding["cost_high"] = 90_000 + number, 30_000
+            if blank and number % blank == 0:
+                finding["title"] = " "
+        return answer
 
     # ------------------------------------------------------------------ Message Batches API
 

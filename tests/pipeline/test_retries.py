@@ -58,6 +58,8 @@ def test_backoff_is_capped_full_jitter_and_honours_retry_after():
 
 def test_transient_errors_past_the_attempt_cap_fail_the_step_readably(provider, settings, fast_backoff):
     settings.DEALIQ_STEP_MAX_ATTEMPTS = 3
+    # The fake's transient error is a rate limit: past its (here empty) wait budget it spends attempts.
+    settings.DEALIQ_RATE_LIMIT_WAIT_BUDGET_SECONDS = 0
     deal = make_small_deal("Flaky Co")
     provider.add_rule(action="transient", domain="network", entity="buyer")
 

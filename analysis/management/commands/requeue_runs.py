@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analysis.models import AnalysisRun, RunStatus
 from analysis.services.runs import RunStateError
+from analysis.services.steps import forget_saved_answers
 from workers.pipeline import REQUEUEABLE, requeue_run
 
 
@@ -16,8 +17,16 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, help="Only runs of this batch id.")
         parser.add_argument("--deal", type=int, help="Only runs of this deal id.")
         parser.add_argument("--dry-run", action="store_true", help="List the runs, change nothing.")
+        parser.add_argument(
+            "--fresh-answers",
+            action="store_true",
+            help="Forget the model answers the unfinished steps already paid for, so they call the model again "
+            "(by default a re-queued step replays them, e.g. after a failure on invalid output).",
+        )
 
-    def handle(self, *args, status: str, batch: int | None, deal: int | None, dry_run: bool, **opts):
+    def handle(
+        self, *args, status: str, batch: int | None, deal: int | None, dry_run: bool, fresh_answers: bool = False, **opts
+    ):
         runs = AnalysisRun.objects.filter(status=status).select_related("deal").order_by("deal_id", "number")
         if batch is not None:
             runs = runs.filter(batch_id=batch)
@@ -33,6 +42,8 @@ class Command(BaseCommand):
             if dry_run:
                 self.stdout.write(f"would re-queue deal {run.deal_id} ({run.deal.name}) run {run.number}: {run.error[:100]}")
                 continue
+            if fresh_answers:
+                forget_saved_answers(run)
             try:
                 result = requeue_run(run, actor=None)
             except RunStateError as exc:  # e.g. the disk preflight: the rest would be refused alike

@@ -1,21 +1,24 @@
 """AnthropicEngine: discovery and reasoning by Claude, grounded like the offline engine.
 
 discover(request): plan batches of the entity's pages (chunking), skip the batches the pipeline has
-already saved, and for each remaining batch make one forced-tool call, validate the answer (one repair
-round if invalid), ground every fact against the pages, report the batch to the pipeline
-(`on_batch_done`) and go on. A response cut at max_tokens is retried once with the batch split in two.
+already saved, and for each remaining batch make one forced-tool call, validate the answer item by
+item (one repair round for an unusable answer or for the dropped items of a mostly invalid one),
+ground every fact against the pages, report the batch to the pipeline (`on_batch_done`) and go on. A
+response cut at max_tokens is retried once with the batch split in two.
 
 reason(request): one forced-tool call over the domain's saved facts and gaps (refs in, refs out);
-links to unknown fact refs are dropped and counted.
+citations of unknown refs are removed and counted, a cost range out of order is removed and noted.
 
-Every call's usage (tokens, cache tokens, request id, service tier, cost) is recorded in
-Usage.call_records and summed per step.
+Every answer is handed to the request's AnswerStore (`request.answers`) the moment it arrives, before
+any work on it; an answer the store already holds for the same request is replayed, not paid again.
+Every call's usage (tokens, cache tokens, request id, service tier, cost) is in Usage.call_records.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ...domains import DOMAINS_BY_KEY
@@ -34,10 +37,11 @@ from ...schemas import (
     SourcePage,
     Usage,
 )
+from .. import AnswerStore, MemoryAnswerStore
 from . import parsing, prompts
 from .chunking import ordered, plan_batches, split_in_two
 from .client import CallResult, ClaudeClient
-from .parsing import OutputInvalid
+from .parsing import OutputInvalid, Parsed
 from .pricing import TokenCounts, call_cost, price_for
 from .tools import DISCOVERY_TOOL_NAME, REASONING_TOOL_NAME
 from .warmup import FileWarmupGate, NoWarmupGate, WarmupGate
@@ -54,6 +58,43 @@ _CUT_SHORT = ("max_tokens", "model_context_window_exceeded")
 
 class _NeedsSplit(Exception):
     """The batch did not fit: the answer was cut at max_tokens, or the request exceeds the context."""
+
+
+@dataclass
+class Answer:
+    """One paid model answer as the engine keeps it: what the model said and what the call cost."""
+
+    content: list[dict[str, Any]]
+    stop_reason: str | None
+    model: str
+    record: dict[str, Any]  # the call record: tokens, cost, request id, tags
+    replayed: bool = field(default=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"content": self.content, "stop_reason": self.stop_reason, "model": self.model, "record": self.record}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+        return cls(data["content"], data.get("stop_reason"), data.get("model", ""), data.get("record", {}), replayed=True)
+
+    def usage(self) -> Usage:
+        r = self.record
+        return Usage(
+            calls=1,
+            input_tokens=r.get("input_tokens", 0),
+            output_tokens=r.get("output_tokens", 0),
+            cache_creation_input_tokens=r.get("cache_creation_input_tokens", 0),
+            cache_read_input_tokens=r.get("cache_read_input_tokens", 0),
+            cost=r.get("cost", 0.0),
+            model=self.model,
+            request_ids=[r["request_id"]] if r.get("request_id") else [],
+            call_records=[r],
+        )
+
+
+def answer_key(params: dict[str, Any]) -> str:
+    """The sub-checkpoint key of a request: equal keys ⇔ byte-identical requests (inputs unchanged)."""
+    return hashlib.sha256(json.dumps(params, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:40]
 
 
 class AnthropicEngine:
@@ -134,36 +175,51 @@ class AnthropicEngine:
         index = PageIndex(request.pages)
         batches = plan_batches(pages, self.token_budget)
         saved = _saved_batches(request.completed_batches)
+        store = request.answers or MemoryAnswerStore()
         total = DiscoveryResult(usage=Usage(model=self.model))
         for number, batch in enumerate(batches):
             if number in saved:
                 total.extend(saved[number])
                 continue
             _stop_if_cancelled(request.should_stop)
-            result = self._discover_batch(request, batch, number, len(batches), index)
+            result = self._discover_batch(request, batch, number, len(batches), index, store)
             if request.on_batch_done is not None:
                 request.on_batch_done(number, result)
             total.extend(result)
         return _without_duplicates(total)
 
     def _discover_batch(
-        self, request: DiscoveryRequest, pages: list[SourcePage], number: int, count: int, index: PageIndex
+        self,
+        request: DiscoveryRequest,
+        pages: list[SourcePage],
+        number: int,
+        count: int,
+        index: PageIndex,
+        store: AnswerStore,
     ) -> DiscoveryResult:
         usage = Usage(model=self.model)
         try:
-            facts, gaps = self._discover_pages(request, pages, number, count, usage)
+            parsed = self._discover_pages(request, pages, number, count, usage, store)
         except EngineError as exc:
-            exc.usage = usage  # what was spent before failing, for the step's record
+            exc.usage = usage  # what was spent before failing, for a caller without an answer store
             raise
-        return ground_facts(DiscoveryResult(facts=facts, gaps=gaps, usage=usage), index)
+        facts = [item for item in parsed.items if isinstance(item, FactItem)]
+        gaps = [item for item in parsed.items if isinstance(item, GapItem)]
+        return ground_facts(DiscoveryResult(facts=facts, gaps=gaps, usage=usage, items=parsed.report), index)
 
     def _discover_pages(
-        self, request: DiscoveryRequest, pages: list[SourcePage], number: int, count: int, usage: Usage
-    ) -> tuple[list[FactItem], list[GapItem]]:
+        self,
+        request: DiscoveryRequest,
+        pages: list[SourcePage],
+        number: int,
+        count: int,
+        usage: Usage,
+        store: AnswerStore,
+    ) -> Parsed:
         """One call over the pages; if it does not fit, once more as two calls over the two halves."""
         what = f"discovery of {request.domain}/{request.entity} batch {number}"
         try:
-            return self._discovery_call(request, pages, number, count, usage)
+            return self._discovery_call(request, pages, number, count, usage, store)
         except _NeedsSplit:
             pass
         halves = split_in_two(pages)
@@ -174,20 +230,17 @@ class AnthropicEngine:
                 kind="max_tokens",
             )
         log.info("%s cut short: retrying as two halves", what)
-        facts: list[FactItem] = []
-        gaps: list[GapItem] = []
+        parsed = Parsed()
         for half in halves:
             try:
-                half_facts, half_gaps = self._discovery_call(request, half, number, count, usage, split=True)
+                parsed.merge(self._discovery_call(request, half, number, count, usage, store, split=True))
             except _NeedsSplit:
                 raise PermanentError(
                     f"{what} still cut at max_tokens={self.max_tokens} after splitting the batch in two: "
                     "raise max_tokens or lower token_budget",
                     kind="max_tokens",
                 ) from None
-            facts += half_facts
-            gaps += half_gaps
-        return facts, gaps
+        return parsed
 
     def _discovery_params(
         self, request: DiscoveryRequest, pages: list[SourcePage], number: int, count: int
@@ -211,14 +264,20 @@ class AnthropicEngine:
         number: int,
         count: int,
         usage: Usage,
+        store: AnswerStore,
         split: bool = False,
-    ) -> tuple[list[FactItem], list[GapItem]]:
+    ) -> Parsed:
         params = self._discovery_params(request, pages, number, count)
         answered = None if split else (request.prefetched or {}).get(number)
-        if answered is None and self.count_tokens and self._client.count_tokens(params) + self.max_tokens > self.context_tokens:
+        if (
+            answered is None
+            and self.count_tokens
+            and store.load(answer_key(params)) is None
+            and self._client.count_tokens(params) + self.max_tokens > self.context_tokens
+        ):
             raise _NeedsSplit()
 
-        def parse(data: dict[str, Any]) -> tuple[list[FactItem], list[GapItem]]:
+        def parse(data: dict[str, Any]) -> Parsed:
             return parsing.discovery_items(data, domain=request.domain, entity=request.entity)
 
         tags = {"kind": "discover", "domain": request.domain, "entity": request.entity, "batch": number}
@@ -227,7 +286,9 @@ class AnthropicEngine:
         if answered is not None:
             tags["message_batch"] = True
         gate_key = cache_prefix_key(params, endpoint=self._client.endpoint)
-        return self._structured_call(params, DISCOVERY_TOOL_NAME, parse, usage, tags, gate_key=gate_key, answered=answered)
+        return self._structured_call(
+            params, DISCOVERY_TOOL_NAME, parse, usage, tags, store, gate_key=gate_key, answered=answered
+        )
 
     # ------------------------------------------------------------------ reasoning
 
@@ -241,35 +302,35 @@ class AnthropicEngine:
         _stop_if_cancelled(request.should_stop)
         fact_keys = {ref: fact.key for ref, fact in facts}
         gap_keys = {ref: gap.key for ref, gap in gaps}
+        store = request.answers or MemoryAnswerStore()
 
-        def call(part_facts, part_gaps, split=False):
-            return self._reasoning_call(request, part_facts, part_gaps, fact_keys, gap_keys, usage, split)
+        def call(part_facts, part_gaps, split=False) -> Parsed:
+            return self._reasoning_call(request, part_facts, part_gaps, fact_keys, gap_keys, usage, store, split)
 
         try:
             try:
-                found, dropped = call(facts, gaps)
+                parsed = call(facts, gaps)
             except _NeedsSplit:
-                found, dropped = self._reason_in_halves(request.domain, facts, gaps, call)
+                parsed = self._reason_in_halves(request.domain, facts, gaps, call)
         except EngineError as exc:
             exc.usage = usage
             raise
-        return ReasoningResult(findings=_merge_findings(found), usage=usage, dropped_links=dropped)
+        return ReasoningResult(
+            findings=_merge_findings(parsed.items), usage=usage, dropped_links=parsed.dropped_links, items=parsed.report
+        )
 
-    def _reason_in_halves(self, domain: str, facts: list, gaps: list, call: Callable) -> tuple[list[FindingItem], int]:
+    def _reason_in_halves(self, domain: str, facts: list, gaps: list, call: Callable) -> Parsed:
         """Cut at max_tokens: once more, as two calls over half the facts and gaps each."""
-        found: list[FindingItem] = []
-        dropped = 0
+        parsed = Parsed()
         for part_facts, part_gaps in _halves(facts, gaps):
             try:
-                items, lost = call(part_facts, part_gaps, split=True)
+                parsed.merge(call(part_facts, part_gaps, split=True))
             except _NeedsSplit:
                 raise PermanentError(
                     f"reasoning for {domain}: still cut at max_tokens={self.max_tokens} after splitting in two",
                     kind="max_tokens",
                 ) from None
-            found += items
-            dropped += lost
-        return found, dropped
+        return parsed
 
     def _reasoning_call(
         self,
@@ -279,8 +340,9 @@ class AnthropicEngine:
         fact_keys: dict[str, str],
         gap_keys: dict[str, str],
         usage: Usage,
+        store: AnswerStore,
         split: bool = False,
-    ) -> tuple[list[FindingItem], int]:
+    ) -> Parsed:
         params = prompts.reasoning_params(
             model=self.reasoning_model,
             max_tokens=self.max_tokens,
@@ -291,13 +353,13 @@ class AnthropicEngine:
             cache_ttl=self.cache_ttl,
         )
 
-        def parse(data: dict[str, Any]) -> tuple[list[FindingItem], int]:
+        def parse(data: dict[str, Any]) -> Parsed:
             return parsing.findings(data, domain=request.domain, fact_keys=fact_keys, gap_keys=gap_keys)
 
         tags: dict[str, Any] = {"kind": "reason", "domain": request.domain}
         if split:
             tags["split"] = True
-        return self._structured_call(params, REASONING_TOOL_NAME, parse, usage, tags)
+        return self._structured_call(params, REASONING_TOOL_NAME, parse, usage, tags, store)
 
     # ------------------------------------------------------------------ one structured call
 
@@ -305,48 +367,88 @@ class AnthropicEngine:
         self,
         params: dict[str, Any],
         tool_name: str,
-        parse: Callable[[dict[str, Any]], Any],
+        parse: Callable[[dict[str, Any]], Parsed],
         usage: Usage,
         tags: dict[str, Any],
+        store: AnswerStore,
         gate_key: str | None = None,
         answered: CallResult | None = None,
-    ) -> Any:
-        """Send (or take the answer `answered` already holds), validate, and on invalid output send the
-        errors back once (repair)."""
-        first = self._accept(answered, usage, tags) if answered is not None else self._send(params, usage, tags, gate_key)
-        content = _content(first.message)
-        try:
-            return parse(parsing.tool_input(content, tool_name))
-        except OutputInvalid as exc:
-            errors = exc.errors
-        log.warning("%s answer invalid (%s): asking once for a repair", tool_name, "; ".join(errors[:3]))
-        second = self._send(prompts.repair_params(params, content, errors), usage, {**tags, "repair": True})
-        try:
-            return parse(parsing.tool_input(_content(second.message), tool_name))
-        except OutputInvalid as exc:
-            raise PermanentError(
-                f"{tool_name} answer still invalid after one repair: {'; '.join(exc.errors[:5])}", kind="invalid_output"
-            ) from None
+    ) -> Parsed:
+        """Send (or replay / take the answer `answered` already holds) and validate item by item.
 
-    def _send(self, params: dict[str, Any], usage: Usage, tags: dict[str, Any], gate_key: str | None = None) -> CallResult:
-        if gate_key is None:
-            result = self._client.create(params)
+        One repair call at most: for an answer unusable as a whole (the whole answer again), or for
+        one where most items were dropped (only the dropped items). Fails only when nothing usable
+        came back."""
+        first = self._call(params, usage, tags, store, gate_key=gate_key, answered=answered)
+        try:
+            parsed = parse(parsing.tool_input(first.content, tool_name))
+        except OutputInvalid as exc:
+            log.warning("%s answer unusable (%s): asking once for a repair", tool_name, "; ".join(exc.errors[:3]))
+            repair = prompts.repair_params(params, first.content, exc.errors)
+            second = self._call(repair, usage, {**tags, "repair": True}, store)
+            try:
+                return parse(parsing.tool_input(second.content, tool_name))
+            except OutputInvalid as again:
+                raise PermanentError(
+                    f"{tool_name} answer still unusable after one repair: {'; '.join(again.errors[:5])}",
+                    kind="invalid_output",
+                ) from None
+        if not parsed.mostly_invalid:
+            return parsed
+        log.warning(
+            "%s: %d of %d items invalid: asking once for those items again",
+            tool_name, parsed.report.dropped_total, parsed.report.dropped_total + len(parsed.items),
+        )
+        repair = prompts.repair_items_params(params, first.content, parsed.errors)
+        try:
+            second = self._call(repair, usage, {**tags, "repair": True}, store)
+            parsed.merge(parse(parsing.tool_input(second.content, tool_name)))
+        except (OutputInvalid, _NeedsSplit, PermanentError) as exc:
+            # The valid items of the first answer stand; only the re-sent ones are lost.
+            log.warning("%s: the repair of the dropped items gave nothing usable (%s)", tool_name, exc)
+        if not parsed.items:
+            raise PermanentError(
+                f"{tool_name}: no usable item in the answer or its repair: {'; '.join(parsed.errors[:5])}",
+                kind="invalid_output",
+            )
+        return parsed
+
+    def _call(
+        self,
+        params: dict[str, Any],
+        usage: Usage,
+        tags: dict[str, Any],
+        store: AnswerStore,
+        *,
+        gate_key: str | None = None,
+        answered: CallResult | None = None,
+    ) -> Answer:
+        """One model answer for `params`: replayed from the store if an earlier attempt paid for it,
+        else taken from `answered` or sent; a new answer is saved to the store before anything else."""
+        key = answer_key(params)
+        saved = store.load(key)
+        if saved is not None:
+            answer = Answer.from_dict(saved)
+        elif answered is not None:
+            answer = self._answer(answered, tags)
+            store.save(key, answer.to_dict())
+        elif gate_key is None:
+            answer = self._answer(self._client.create(params), tags)
+            store.save(key, answer.to_dict())
         else:
             with self._gate.hold(gate_key):
-                result = self._client.create(params)
-        return self._accept(result, usage, tags)
-
-    def _accept(self, result: CallResult, usage: Usage, tags: dict[str, Any]) -> CallResult:
-        """Record an answer's usage; a cut-short answer asks for a split, a refusal fails the step."""
-        self._record(result, usage, tags)
-        stop_reason = result.message.stop_reason
-        if stop_reason in _CUT_SHORT:
+                answer = self._answer(self._client.create(params), tags)
+                store.save(key, answer.to_dict())  # inside the gate: its bookkeeping comes after the save
+        usage.add(answer.usage())
+        if answer.stop_reason in _CUT_SHORT:
             raise _NeedsSplit()
-        if stop_reason == "refusal":
-            raise PermanentError(f"the model refused to answer (request {result.request_id})", kind="refusal")
-        return result
+        if answer.stop_reason == "refusal":
+            request_id = answer.record.get("request_id")
+            raise PermanentError(f"the model refused to answer (request {request_id})", kind="refusal")
+        return answer
 
-    def _record(self, result: CallResult, usage: Usage, tags: dict[str, Any]) -> None:
+    def _answer(self, result: CallResult, tags: dict[str, Any]) -> Answer:
+        """An API answer with its call record (tokens, cost, request id)."""
         message = result.message
         u = message.usage
         cache_creation = getattr(u, "cache_creation", None)
@@ -377,19 +479,7 @@ class AnthropicEngine:
         }
         if result.rate_limits:
             record["rate_limits"] = result.rate_limits
-        usage.add(
-            Usage(
-                calls=1,
-                input_tokens=tokens.input,
-                output_tokens=tokens.output,
-                cache_creation_input_tokens=tokens.cache_write,
-                cache_read_input_tokens=tokens.cache_read,
-                cost=cost or 0.0,
-                model=message.model,
-                request_ids=[result.request_id] if result.request_id else [],
-                call_records=[record],
-            )
-        )
+        return Answer(content=_content(message), stop_reason=message.stop_reason, model=message.model, record=record)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -441,6 +531,7 @@ def _without_duplicates(result: DiscoveryResult) -> DiscoveryResult:
         gaps=list(gaps.values()),
         usage=result.usage,
         dropped_ungrounded=result.dropped_ungrounded,
+        items=result.items,
     )
 
 

@@ -193,3 +193,22 @@ def repair_params(params: dict[str, Any], response_content: list[dict[str, Any]]
         assistant = [b for b in response_content if b.get("type") == "text"] or [{"type": "text", "text": "(no answer)"}]
     messages = [*params["messages"], {"role": "assistant", "content": assistant}, {"role": "user", "content": reply}]
     return {**params, "messages": messages}
+
+
+def repair_items_params(params: dict[str, Any], response_content: list[dict[str, Any]], errors: list[str]) -> dict[str, Any]:
+    """Most items of the answer were invalid: ask again for those items only (the valid ones were kept).
+
+    The same turns as `repair_params`, so the repair call reads the cached prefix too.
+    """
+    tool_name = params["tool_choice"]["name"]
+    problem = (
+        f"{len(errors)} item(s) of your previous answer were invalid and were dropped; the other items were "
+        "accepted:\n" + "\n".join(f"- {e}" for e in errors[:40])
+        + f"\nCall {tool_name} again with only the dropped items, corrected (empty lists for the rest). "
+        "Leave out an item you cannot correct from the documents."
+    )
+    tool_use = next((b for b in response_content if b.get("type") == "tool_use"), None)
+    reply = [{"type": "tool_result", "tool_use_id": tool_use["id"], "is_error": True, "content": problem}]
+    assistant = [{key: tool_use[key] for key in ("type", "id", "name", "input")}]
+    messages = [*params["messages"], {"role": "assistant", "content": assistant}, {"role": "user", "content": reply}]
+    return {**params, "messages": messages}
