@@ -1,0 +1,144 @@
+"""Contradictions: the same subject given different values (a count, a percentage) or opposite answers
+(in place / not in place) in different places. Both sides are kept and linked with `contradicts`; the
+finding never picks a winner.
+"""
+from __future__ import annotations
+
+import re
+
+from ..schemas import FactRecord, FindingItem
+from .context import Rules
+from .emit import make_finding, source_of
+from .view import ABSENT, PARTIAL, PRESENT, DealView, document_of, status_of
+
+LABELS = {
+    "server_total": "total server count", "it_fte": "IT staff (FTE)", "it_contractors": "IT contractor count",
+    "employee_count": "employee count", "user_count": "user account count", "mailbox_count": "mailbox count",
+    "site_count": "site count", "endpoint_count": "end-user device count", "service_accounts": "service account count",
+    "privileged_accounts": "privileged account count",
+}
+CONTROL_LABELS = {
+    "mfa": "multi-factor authentication", "edr": "EDR coverage", "siem": "security monitoring", "backup": "backups",
+    "immutable_backup": "immutable backups", "pam": "privileged access management", "dr_test": "disaster recovery testing",
+    "pen_test": "penetration testing", "patching": "patch management", "segmentation": "network segmentation",
+    "access_review": "access reviews", "restore_test": "backup restore testing",
+}
+_WORDS = re.compile(r"[a-z]{3,}")
+_STOP = {"the", "and", "for", "with", "all", "not", "are", "has", "our", "its", "from"}
+
+
+def _measure_label(measure: str, facts: list[FactRecord]) -> str:
+    if measure in LABELS:
+        return LABELS[measure]
+    if measure.startswith("count:"):
+        return f"{(facts[0].details or {}).get('release') or measure.split(':', 2)[1]} count"
+    return measure.split(":", 1)[-1].replace("_", " ")
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{1,3}(?:,\d{3})*(?:\.\d+)?\s*%?\s*", value):
+        return float(value.replace(",", "").replace("%", ""))
+    return None
+
+
+def _measures(fact: FactRecord) -> list[tuple[str, float]]:
+    details = fact.details or {}
+    if details.get("measure") and isinstance(details.get("value"), int):
+        return [(str(details["measure"]), float(details["value"]))]
+    if details.get("rule"):
+        return []
+    # Another engine's fact: every numeric detail is a measure of the fact's subject.
+    subject = " ".join(w for w in _WORDS.findall(re.sub(r"\d", " ", fact.item.lower())) if w not in _STOP)
+    return [
+        (f"{fact.category}:{subject}:{name.lower()}", number)
+        for name, value in sorted(details.items())
+        if (number := _number(value)) is not None and name.lower() not in ("page", "year", "version", "document_id")
+    ]
+
+
+def _topic(fact: FactRecord) -> str | None:
+    details = fact.details or {}
+    if details.get("control"):
+        group = details.get("certification") or ""
+        return f"{details['control']}:{group}" if group else str(details["control"])
+    if details.get("rule"):
+        return None
+    return fact.category.lower() if fact.category.lower() in CONTROL_LABELS else None
+
+
+def findings(view: DealView, rules: Rules) -> list[FindingItem]:
+    return _figures(view) + _statements(view)
+
+
+def _figures(view: DealView) -> list[FindingItem]:
+    groups: dict[tuple[str, str], list[tuple[FactRecord, float]]] = {}
+    for fact in view.facts:
+        for measure, value in _measures(fact):
+            groups.setdefault((fact.entity, measure), []).append((fact, value))
+    out = []
+    for (entity, measure), entries in sorted(groups.items()):
+        if len({v for _, v in entries}) < 2:
+            continue
+        entries = sorted(entries, key=lambda e: (e[1], e[0].key))
+        facts = [f for f, _ in entries]
+        label = _measure_label(measure, facts)
+        values_text = ", ".join(f"{v:,g} ({source_of(f)})" for f, v in entries)
+        out.append(
+            make_finding(
+                "conflicting_figures",
+                domain=facts[0].domain,
+                finding_type="recommendation",
+                title=f"Reconcile conflicting figures: {label} ({entity})",
+                description=f"The {entity} documents give different figures for the {label}: {values_text}. Estimates that depend on it use the range.",
+                reasoning=f"Two or more statements give different values for the same measure ({values_text}).",
+                severity="medium",
+                phase="day_1",
+                mitigation=f"Ask the {entity} which figure is right and for the underlying inventory export.",
+                contradicts=facts,
+                details={"entity": entity, "measure": measure},
+            )
+        )
+    return out
+
+
+def _statements(view: DealView) -> list[FindingItem]:
+    groups: dict[tuple[str, str], list[tuple[FactRecord, str]]] = {}
+    for fact in view.facts:
+        topic = _topic(fact)
+        status = status_of(fact) if topic else None
+        if topic and status:
+            groups.setdefault((fact.entity, topic), []).append((fact, status))
+    out = []
+    for (entity, topic), entries in sorted(groups.items()):
+        claims = [f for f, s in entries if s == PRESENT]
+        denials = [f for f, s in entries if s in (ABSENT, PARTIAL)]
+        if not claims or not denials:
+            continue
+        if {document_of(f) for f in claims} == {document_of(f) for f in denials} and len({document_of(f) for f in claims + denials}) == 1:
+            continue  # one document describing scope ("MFA for VPN; none for admins"), not two that disagree
+        control, _, group = topic.partition(":")
+        label = group or CONTROL_LABELS.get(control, control.replace("_", " "))
+        said = "; ".join(f"{source_of(f)} says “{(f.evidence or f.item)[:80]}”" for f in claims[:2] + denials[:2])
+        out.append(
+            make_finding(
+                "conflicting_statements",
+                domain=claims[0].domain,
+                finding_type="risk",
+                title=f"Conflicting statements on {label} ({entity})",
+                description=(
+                    f"One source reports {label} as in place, another as missing or partial: {said}. Until the evidence "
+                    "is seen, the weaker statement is the one to plan on."
+                ),
+                reasoning=f"The same control is described as in place in {len(claims)} and as missing or partial in {len(denials)} statement(s) from different documents.",
+                severity="high",
+                phase="day_1",
+                mitigation="Ask for the evidence behind the stronger claim (configuration export, audit report) before relying on it.",
+                contradicts=claims + denials,
+                details={"entity": entity, "topic": topic},
+            )
+        )
+    return out

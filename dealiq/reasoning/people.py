@@ -1,0 +1,64 @@
+"""Key people: knowledge concentrated in one person, and worse, one who is about to leave."""
+from __future__ import annotations
+
+import re
+
+from ..schemas import FactRecord, FindingItem
+from .context import Rules
+from .emit import make_finding, quotes
+from .view import DealView
+
+_KEY_PERSON = re.compile(
+    r"\bkey[- ]person\b|single point of (?:failure|knowledge)|\bonly (?:one )?(?:person|employee|engineer|developer|administrator|admin)\b|"
+    r"\bsole (?:developer|administrator|admin|expert|maintainer|engineer)\b|\bbus factor\b|knowledge (?:sits|rests|is concentrated) with\b|"
+    r"\bonly \w+ (?:knows|understands|can maintain|maintains)\b",
+    re.IGNORECASE,
+)
+_LEAVING = re.compile(
+    r"\b(?:resign\w*|leaving|will leave|leaves (?:the company|in|on|at)|retir\w*|handed in (?:his|her|their) notice|notice period|"
+    r"departure|departing|last (?:working )?day|garden leave|exit(?:ing)? (?:the company|the business))\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(r"\b([A-Z][a-z]+(?:[- ][A-Z][a-z]+)+)\b")
+
+
+def _person(fact: FactRecord) -> str:
+    details = fact.details or {}
+    for key in ("person", "name", "owner", "employee"):
+        if details.get(key):
+            return str(details[key])
+    match = _PERSON.search(fact.evidence or "") or _PERSON.search(fact.item)
+    return match.group(1) if match else (fact.item.split(": ", 1)[-1])[:60]
+
+
+def findings(view: DealView, rules: Rules) -> list[FindingItem]:
+    people: dict[tuple[str, str], list[FactRecord]] = {}
+    for fact in view.of(*view.entities_in_scope()):
+        if fact.category == "key_person" or (not (fact.details or {}).get("rule") and _KEY_PERSON.search(view.text(fact))):
+            people.setdefault((fact.entity, _person(fact)), []).append(fact)
+    out = []
+    for (entity, person), facts in sorted(people.items()):
+        mentions = [f for f in view.of(entity) if f not in facts and person in view.text(f)]
+        leaving = [f for f in facts + mentions if _LEAVING.search(view.text(f))]
+        leaving_text = " and is reported to be leaving" if leaving else ""
+        out.append(
+            make_finding(
+                "key_person",
+                domain="organization",
+                finding_type="risk",
+                title=f"Key-person dependency: {person}",
+                description=(
+                    f"Critical knowledge sits with {person}{leaving_text} ({quotes(facts + leaving)}). If they leave around "
+                    "completion, support of the systems they own is at risk."
+                ),
+                reasoning=f"The documents describe a single point of knowledge ({quotes(facts)})"
+                + (f" and a departure ({quotes(leaving)})." if leaving else "."),
+                severity="critical" if leaving else "high",
+                phase="day_1",
+                mitigation="Agree a retention arrangement before signing, start documentation and shadowing at once and name a deputy within 30 days.",
+                triggers=facts,
+                supports=[f for f in leaving if f not in facts],
+                details={"entity": entity, "person": person, "leaving": bool(leaving)},
+            )
+        )
+    return out
