@@ -143,7 +143,6 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         not (e.support.extended_support_until and e.support.extended_support_until >= view.reference_date) for e in past
     )
     severity = "high" if past and (internet or no_bridge) else "medium"
-    total = sum((e.counts[-1] if e.counts else 0) for e in entries)
     cost, assumptions = _cost(entries, rules)
     releases_text = "; ".join(_describe(e, rules, view.reference_date) for e in entries)
     who = "" if entity == "target" else f" ({view.name(entity)})"
@@ -154,9 +153,8 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         finding_type="work_item",
         title=f"Remediate end-of-life {family}{who}",
         description=(
-            f"{view.name(entity)} runs {family} releases that are out of, or leave, vendor support by the completion "
+            f"{view.name(entity)} runs {family} releases that are out of vendor support, or leave it within 12 months of, the completion "
             f"date {view.reference_date.isoformat()}: {releases_text}."
-            + (f" About {total:,} units in all." if total else "")
             + (" Part of it sits on the internet edge." if internet else "")
             + cost_text
         ),
