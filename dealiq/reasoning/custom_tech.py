@@ -17,7 +17,7 @@ _CUSTOM = re.compile(
 )
 # Runtimes long out of support that the lifecycle catalogue may not list.
 _LEGACY = re.compile(
-    r"\b(?:VB6|Visual Basic 6(?:\.0)?|Visual Basic for Applications|Delphi(?: \d+)?|PowerBuilder|FoxPro|Classic ASP|ASP classic|"
+    r"(?<![\w.])(?:VB6|Visual Basic 6(?:\.0)?|Visual Basic for Applications|Delphi(?: \d+)?|PowerBuilder|FoxPro|Classic ASP|ASP classic|"
     r"Silverlight|Adobe Flash|Flash Player|COBOL|Access (?:97|2000|2003|2007|2010)|Lotus (?:Notes|Domino)|Python 2(?:\.\d+)?|"
     r"PHP [45](?:\.\d+)?|\.NET Framework (?:[1-3](?:\.\d+)?|4\.[0-5](?:\.\d)?)|Java (?:[1-7]|1\.[4-7])\b|JDK (?:[1-7]|1\.[4-7])\b|"
     r"Windows (?:XP|2000|Server 2003)|Oracle Forms 6i?)\b",

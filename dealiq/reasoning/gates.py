@@ -33,7 +33,8 @@ _REQUIREMENT = re.compile(
     r"before (?:connecting|connection|joining|integration|onboarding|day[- ]?1|access)|not (?:be )?(?:connected|allowed|permitted)|no \w+ (?:may|can|will) be connected)\b",
     re.IGNORECASE,
 )
-_BLOCKS_DAY1 = re.compile(r"before (?:\w+ ){0,3}(?:connect\w*|join\w*|day[- ]?1|network access|integration)|not (?:be )?connected|prior to (?:\w+ ){0,2}connect\w*|no \w+ (?:may|can|will) be connected", re.IGNORECASE)
+# A rule about connecting or joining the buyer's network gates Day 1 itself.
+_BLOCKS_DAY1 = re.compile(r"\b(?:connect\w*|join\w*|interconnect\w*|network access|day[- ]?(?:1|one))\b", re.IGNORECASE)
 
 
 def buyer_rules(view: DealView) -> dict[str, list[FactRecord]]:

@@ -19,7 +19,9 @@ _LEAVING = re.compile(
     r"departure|departing|last (?:working )?day|garden leave|exit(?:ing)? (?:the company|the business))\b",
     re.IGNORECASE,
 )
-_PERSON = re.compile(r"\b([A-Z][a-z]+(?:[- ][A-Z][a-z]+)+)\b")
+# "Jana Novak", "Piet de Vries", "Anne-Marie O'Neill": capitalised words, with the particles of surnames.
+_PERSON = re.compile(r"\b([A-Z][a-z]+(?:(?:[- ](?:de|van|der|den|von|da|di|du|del|la|le|ten|ter))*[- ][A-Z][a-z'’]+)+)\b")
+_NOT_NAMES = re.compile(r"^(?:Single|Key|Only|The|Our|IT|Head|Team|Service|Network)\b")
 
 
 def _person(fact: FactRecord) -> str:
@@ -27,8 +29,11 @@ def _person(fact: FactRecord) -> str:
     for key in ("person", "name", "owner", "employee"):
         if details.get(key):
             return str(details[key])
-    match = _PERSON.search(fact.evidence or "") or _PERSON.search(fact.item)
-    return match.group(1) if match else (fact.item.split(": ", 1)[-1])[:60]
+    for text in (fact.evidence or "", fact.item):
+        for match in _PERSON.finditer(text):
+            if not _NOT_NAMES.match(match.group(1)):
+                return match.group(1)
+    return (fact.item.split(": ", 1)[-1])[:60]
 
 
 def findings(view: DealView, rules: Rules) -> list[FindingItem]:

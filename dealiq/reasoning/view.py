@@ -23,7 +23,7 @@ _DATE_IN_TEXT = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}"
     r"|[A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{4}|Q[1-4]\s+\d{4})\b"
 )
-_CIDR = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
+_CIDR = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?!\d)")
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?%")
 _NEGATIVE = re.compile(
     r"\b(?:no|not|none|never|without|lacks?|lacking|missing|absent|disabled|n/a|unavailable|untested|"
