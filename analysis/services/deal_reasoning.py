@@ -27,6 +27,8 @@ def run_gap_records(run: AnalysisRun) -> list[GapRecord]:
     return [GapRecord(g.key, g.entity, g.domain, g.category, g.description, g.importance) for g in rows]
 
 
-def reason_over_deal(run: AnalysisRun) -> dict[str, int]:
-    findings = reason_deal(deal_context(run), run_fact_records(run), run_gap_records(run), domains=run.domains)
+def reason_over_deal(run: AnalysisRun, domains: list[str] | None = None) -> dict[str, int]:
+    """Upsert the layer's findings, kept to `domains` (default: the run's domains)."""
+    wanted = run.domains if domains is None else domains
+    findings = reason_deal(deal_context(run), run_fact_records(run), run_gap_records(run), domains=wanted)
     return upsert_reasoning(run, "", ReasoningResult(findings=findings))

@@ -37,15 +37,16 @@ def finalize_run(run_id: int) -> str:
             return "skipped: domains still running"
         failed = list(RunStep.objects.filter(run=run, status=StepStatus.FAILED).order_by("domain", "id"))
         error = "; ".join(f"{s.domain}/{s.kind}: {s.error}" for s in failed)
+        # The deal-level layer needs every domain's facts, so it runs here, after the fan-in. A failed run
+        # keeps what its finished domains found, so the layer's findings are kept for those domains.
+        done_domains = [d for d in run.domains if d not in {s.domain for s in failed}]
         deal_counts: dict[str, int] = {}
-        if not failed:
-            # The deal-level layer needs every domain's facts, so it runs here, after the fan-in.
-            try:
-                with transaction.atomic():  # a savepoint: a failure leaves none of its rows behind
-                    deal_counts = reason_over_deal(run)
-            except Exception as exc:  # a rule bug must not leave the run hanging: fail it readably
-                logger.exception("deal-level reasoning failed for run %s", run_id)
-                error = f"deal-level reasoning: {type(exc).__name__}: {exc}"
+        try:
+            with transaction.atomic():  # a savepoint: a failure leaves none of its rows behind
+                deal_counts = reason_over_deal(run, done_domains)
+        except Exception as exc:  # a rule bug must not leave the run hanging: fail it readably
+            logger.exception("deal-level reasoning failed for run %s", run_id)
+            error = "; ".join(filter(None, [error, f"deal-level reasoning: {type(exc).__name__}: {exc}"]))
         counts = _counts_by_domain(run)
         run.counts = counts
         run.fact_count = sum(c["facts"] for c in counts.values())
