@@ -62,7 +62,8 @@ def dates_in(text: str) -> list[dt.date]:
 
 def networks_in(fact: FactRecord) -> list[ipaddress.IPv4Network]:
     out = []
-    raw = [(fact.details or {}).get("cidr") or ""] + _CIDR.findall(fact_text(fact))
+    text = fact_text(fact)
+    raw = ([(fact.details or {}).get("cidr") or ""] + _CIDR.findall(text)) if "/" in text else []
     for text in raw:
         try:
             network = ipaddress.ip_network(str(text), strict=False)

@@ -292,3 +292,30 @@ def test_same_facts_in_any_order_give_the_same_findings_and_keys():
         (f.key, f.description, [(l.fact_key, l.link_type) for l in f.links]) for f in second
     ]
     assert len(first) >= 5
+
+
+# -- the offline engine's facts go through the same rules ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "buyer_text, target_texts, title",
+    [
+        ("Every acquired company must enforce MFA before it is connected to the Kestrel WAN.",
+         {"identity_access": "MFA: enabled for 40% of users."},
+         "Target does not meet the buyer's integration requirement: multi-factor authentication"),
+        ("New businesses are migrated onto our ERP within 24 months of completion.",
+         {"organization": "The TSA for SAP hosting runs 12 months from closing."},
+         "TSA term shorter than the buyer's migration timeline: ERP"),
+    ],
+)
+def test_offline_discovery_feeds_the_layer(buyer_text, target_texts, title):
+    from dealiq.engines.offline import OfflineEngine, fact_records
+
+    from . import discover
+
+    engine = OfflineEngine()
+    facts = discover(engine, "organization", buyer_text, entity="buyer").facts
+    for domain, text in target_texts.items():
+        facts += discover(engine, domain, text).facts
+    found = titles(reason_deal(deal("carve_out", REF), fact_records(facts)))
+    assert title in found and found[title].severity in ("critical", "high")
