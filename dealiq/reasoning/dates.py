@@ -12,7 +12,7 @@ from ..schemas import FactRecord, FindingItem
 from .context import Rules
 from .emit import make_finding, quotes
 from .systems import systems_in, domain_for_systems
-from .view import DealView, dates_in
+from .view import DealView, dates_in, document_of
 
 WINDOW_MONTHS = 6
 _CONTRACT_WORDS = re.compile(
@@ -40,8 +40,6 @@ def end_date(fact: FactRecord) -> dt.date | None:
             found = dates_in(value) or dates_in(value.strip())
             if found:
                 return found[0]
-    if details.get("rule"):
-        return None
     for match in _END_IN_TEXT.finditer(fact.evidence or ""):
         found = dates_in((fact.evidence or "")[match.start():match.end() + 30])
         if found:
@@ -55,56 +53,142 @@ def _is_contract(view: DealView, fact: FactRecord) -> bool:
     return "contract" in fact.category or "licen" in fact.category or bool(_CONTRACT_WORDS.search(view.text(fact)))
 
 
-def _party(fact: FactRecord) -> str:
+_NOT_PARTIES = re.compile(r"^(?:The|Our|Their|His|Her|This|That|Current|New|Contract|Agreement|Support|Licen[cs]e|IT|HM|We|Q[1-4])$")
+_PARTY_BEFORE = re.compile(
+    r"\b([A-Z][\w&+.\-]*(?:\s[A-Z][\w&+.\-]*){0,2})\s+(?:[a-z]+\s){0,2}?(?:contract|agreement|licen[cs]e|subscription|support|maintenance|renewal)\b"
+)
+_PARTY_WITH = re.compile(r"\b(?:with|from|by)\s+([A-Z][\w&+.\-]*(?:\s[A-Z][\w&+.\-]*){0,2})")
+
+
+def _party(fact: FactRecord) -> str | None:
     details = fact.details or {}
     for key in _PARTY_KEYS:
         if details.get(key):
             return str(details[key])
-    text = fact.item.split(": ", 1)[1] if ": " in fact.item else fact.item
-    text = re.split(r"\s[(,–-]\s?|, ends", text)[0]
-    return text[:60]
+    for pattern in (_PARTY_WITH, _PARTY_BEFORE):
+        for match in pattern.finditer(f"{fact.evidence} "):
+            words = [w for w in match.group(1).split() if not _NOT_PARTIES.match(w)]
+            if words:
+                return " ".join(words)
+    return None
+
+
+def _party_key(party: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", party.lower().split()[0]) if party.split() else party.lower()
+
+
+def _same_service(a: FactRecord, b: FactRecord) -> bool:
+    """Two statements about one contract (not two contracts with one vendor): different documents, and
+    the services they name, if both do, share a word."""
+    if document_of(a) == document_of(b):
+        return False
+    sa, sb = ((f.details or {}).get("service") for f in (a, b))
+    if not sa or not sb:
+        return True
+    words = lambda text: {w for w in re.findall(r"[a-z]{4,}", str(text).lower())}
+    return bool(words(sa) & words(sb))
+
+
+def _contract_domain(view: DealView, facts: list[FactRecord]) -> str:
+    text = " ".join(f"{f.evidence} {(f.details or {}).get('service', '')}" for f in facts)
+    if _STAFFING.search(text):
+        return "organization"
+    systems = systems_in(text) - {"hosting", "licences"} if not re.search(r"data ?cent|coloc|hosting", text, re.I) else systems_in(text)
+    return domain_for_systems(systems, "applications")
+
+
+_STAFFING = re.compile(r"\b(?:MSP|managed service provider|outsourc\w*|contractor|consultant|staff|service desk provider)\b", re.IGNORECASE)
 
 
 def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
     reference = view.reference_date
     earliest, latest = add_months(reference, -WINDOW_MONTHS), add_months(reference, WINDOW_MONTHS)
-    by_subject: dict[tuple[str, str], list[tuple[FactRecord, dt.date]]] = {}
+    by_party: dict[tuple[str, str], list[tuple[FactRecord, dt.date, str]]] = {}
     for fact in view.of(*view.entities_in_scope()):
         if not _is_contract(view, fact):
             continue
-        end = end_date(fact)
-        if end is None or not earliest <= end <= latest:
+        end, party = end_date(fact), _party(fact)
+        if end is None or not party:
             continue
-        by_subject.setdefault((fact.entity, _party(fact)), []).append((fact, end))
+        by_party.setdefault((fact.entity, _party_key(party)), []).append((fact, end, party))
 
-    out = []
-    for (entity, party), hits in sorted(by_subject.items()):
-        facts = [f for f, _ in hits]
-        end = min(d for _, d in hits)
+    out, soon = [], []
+    for (entity, _), hits in sorted(by_party.items()):
+        in_window = [(f, d, p) for f, d, p in hits if earliest <= d <= latest]
+        conflicting = [
+            f for f, d, _ in hits if any(d != d2 and _same_service(f, f2) for f2, d2, _ in hits)
+        ]
+        if not in_window and not conflicting:
+            continue
+        # A register's party column names it best; else the shortest name the statements use.
+        structured = sorted(p for f, _, p in hits if any((f.details or {}).get(k) for k in _PARTY_KEYS))
+        party = structured[0] if structured else min((p for _, _, p in hits), key=lambda p: (len(p), p))
+        facts = [f for f, _, _ in (in_window or hits) if f not in conflicting]
+        dates_text = ", ".join(sorted({d.isoformat() for _, d, _ in hits}))
+        domain = _contract_domain(view, [f for f, _, _ in hits])
+        if not in_window:
+            out.append(_conflict(entity, party, conflicting, dates_text, domain))
+            continue
+        end = min(d for _, d, _ in in_window)
         days = (end - reference).days
         when = f"{-days} days before" if days < 0 else f"{days} days after"
-        notice = next(((f.details or {}).get("notice") for f in facts if (f.details or {}).get("notice")), None)
+        notice = next(((f.details or {}).get("notice") for f, _, _ in in_window if (f.details or {}).get("notice")), None)
         urgent = days < 0 or end <= add_months(reference, 3)
+        soon.append((party, end, [f for f, _, _ in in_window]))
+        disagree = f" The documents disagree on the end date ({dates_text})." if conflicting else ""
         out.append(
             make_finding(
                 "contract_near_completion",
-                domain=facts[0].domain,
+                domain=domain,
                 finding_type="risk",
                 title=f"Contract ends near close: {party}",
                 description=(
                     f"The {entity}'s contract with {party} ends on {end.isoformat()}, {when} the completion date "
                     f"{reference.isoformat()}{f'; notice period {notice}' if notice else ''}. A lapse or a rushed renewal "
-                    "around completion disrupts the service or weakens the negotiating position."
+                    f"around completion disrupts the service or weakens the negotiating position.{disagree}"
                 ),
-                reasoning=f"End date {end.isoformat()} ({quotes(facts)}) is within {WINDOW_MONTHS} months of {reference.isoformat()}.",
+                reasoning=f"End date {end.isoformat()} ({quotes([f for f, _, _ in in_window])}) is within {WINDOW_MONTHS} months of {reference.isoformat()}.",
                 severity="high" if urgent else "medium",
                 phase="day_1",
                 mitigation="Extend or renew before completion on terms that allow assignment to the new owner; check notice periods now.",
                 triggers=facts,
+                contradicts=conflicting,
                 details={"entity": entity, "end_date": end.isoformat(), "days_from_completion": days},
             )
         )
+    if len(soon) >= 2:
+        listed = "; ".join(f"{p} ({d.isoformat()})" for p, d, _ in sorted(soon, key=lambda x: (x[1], x[0])))
+        out.append(
+            make_finding(
+                "contract_renewal_plan",
+                domain="applications",
+                finding_type="work_item",
+                title="Renewal plan for contracts ending around completion",
+                description=f"{len(soon)} contracts end within {WINDOW_MONTHS} months of completion ({reference.isoformat()}): {listed}.",
+                reasoning="Each end date was compared with the completion date; renewing them one by one under deadline pressure costs leverage.",
+                severity="high" if any(d <= add_months(reference, 3) for _, d, _ in soon) else "medium",
+                phase="day_1",
+                mitigation="Agree with the seller which contracts are renewed before completion, for how long and with assignment rights.",
+                triggers=[f for _, _, facts in soon for f in facts],
+            )
+        )
     return out
+
+
+def _conflict(entity: str, party: str, facts: list[FactRecord], dates_text: str, domain: str) -> FindingItem:
+    return make_finding(
+        "contract_end_conflict",
+        domain=domain,
+        finding_type="recommendation",
+        title=f"Reconcile conflicting contract end dates: {party}",
+        description=f"The {entity}'s documents give different end dates for the contract with {party}: {dates_text}.",
+        reasoning=f"Different end dates for the same contract ({quotes(facts)}).",
+        severity="medium",
+        phase="day_1",
+        mitigation="Ask for the signed contract and its latest amendment.",
+        contradicts=facts,
+        details={"entity": entity},
+    )
 
 
 def _tsa_term(view: DealView, fact: FactRecord) -> int | None:

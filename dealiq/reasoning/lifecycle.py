@@ -1,6 +1,6 @@
-"""End of support, consolidated: one remediation item per platform family and entity, with the releases,
-their counts, their support dates on the completion date and one cost range — not a risk plus a work
-item per release. Dates are assessed here against the deal's reference date (the catalogue is the
+"""End of support, consolidated: one risk per platform family and entity (Windows Server, the Linux
+estate, SQL Server, FortiOS…) with the releases, their counts, their support dates on the completion date
+and one remediation cost range — not a risk plus a work item per release. Dates are assessed here against the deal's reference date (the catalogue is the
 authority, not what an engine wrote into a fact), so facts from any engine are rated the same way.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from .view import DealView
 
 HORIZON_MONTHS = 36
 # Releases of one platform that an analyst remediates as one estate.
-FAMILIES = {"windows-server": "Windows Server", "vmware-esxi": "VMware vSphere", "vmware-vcenter": "VMware vSphere", "windows": "Windows client"}
+LINUX = ("rhel", "centos", "ubuntu", "sles", "debian", "oracle-linux", "almalinux", "rocky-linux", "amazon-linux", "opensuse")
+FAMILIES = {**{p: "Linux" for p in LINUX}, "windows-server": "Windows Server", "vmware-esxi": "VMware vSphere", "vmware-vcenter": "VMware vSphere", "windows": "Windows client"}
 _COUNT_IN_TEXT = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d{1,5})\s+(?:x\s+)?(?:\w+\s+)?(?:servers?|hosts?|VMs?|instances?|devices?|"
     r"appliances?|firewalls?|nodes?|databases?|laptops|desktops|endpoints|PCs|systems|clusters?)\b",
@@ -142,7 +143,12 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
     no_bridge = any(
         not (e.support.extended_support_until and e.support.extended_support_until >= view.reference_date) for e in past
     )
-    severity = "high" if past and (internet or no_bridge) else "medium"
+    if past and internet and no_bridge:
+        severity = "critical"  # exposed to the internet with no vendor fixes at all
+    elif past and (internet or no_bridge):
+        severity = "high"
+    else:
+        severity = "medium"
     cost, assumptions = _cost(entries, rules)
     releases_text = "; ".join(_describe(e, rules, view.reference_date) for e in entries)
     who = "" if entity == "target" else f" ({view.name(entity)})"
@@ -150,8 +156,8 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
     return make_finding(
         "eol_platform_family",
         domain=rules.domain_of(entries[0].release, facts[0]),
-        finding_type="work_item",
-        title=f"Remediate end-of-life {family}{who}",
+        finding_type="risk",
+        title=f"End-of-support {family} estate{who}",
         description=(
             f"{view.name(entity)} runs {family} releases that are out of vendor support, or leave it within 12 months of, the completion "
             f"date {view.reference_date.isoformat()}: {releases_text}."
@@ -164,8 +170,8 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         ),
         severity=severity,
         phase="day_1" if internet and past else "100_day",
-        mitigation="Upgrade or replace in one programme per platform, internet-facing and domain-joined systems first; "
-        "buy extended support as a bridge where it is still sold.",
+        mitigation="Remediate in one programme per platform (the cost range covers it), internet-facing and "
+        "domain-joined systems first; buy extended support as a bridge where it is still sold.",
         triggers=facts,
         cost=cost,
         currency=rules.costs.currency,

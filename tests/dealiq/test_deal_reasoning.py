@@ -36,9 +36,10 @@ def link_types(finding):
 @pytest.mark.parametrize(
     "item, evidence, details, party",
     [
-        ("Oracle database support", "Oracle database support expires on 31 January 2027.", {}, "Oracle database support"),
+        ("Oracle database support", "Oracle database support expires on 31 January 2027.", {}, "Oracle"),
         ("Service desk outsourcing", "Managed service desk agreement.", {"supplier": "Nordic Desk AS", "expiry": "28/02/2027"}, "Nordic Desk AS"),
-        ("Network maintenance contract", "Cisco SmartNet maintenance runs until March 2027.", {"vendor": "Cisco"}, "Cisco"),
+        ("Network maintenance contract", "Cisco SmartNet maintenance runs until March 2027.", {}, "Cisco SmartNet"),
+        ("Contact centre", "Our agreement with Five9 comes up for renewal on 30 April 2027.", {}, "Five9"),
         ("ERP hosting agreement", "Hosting agreement with DataHall ends 2026-10-31 (rolling monthly since).", {"party": "DataHall"}, "DataHall"),
     ],
 )
@@ -53,14 +54,26 @@ def test_contracts_ending_around_completion_are_risks_in_any_wording(item, evide
 def test_a_contract_ending_years_after_completion_is_not_a_finding():
     far = fact("target", "network", "contract", "WAN contract", "The WAN contract with Telia expires on 30 June 2029.")
     assert reason_deal(deal("acquisition", REF), [far]) == []
+    party_unknown = fact("target", "network", "contract", "WAN", "the contract expires on 2027-01-31.")
+    assert reason_deal(deal("acquisition", REF), [party_unknown]) == []  # no one to call: a gap, not a finding
 
 
 def test_a_contract_ending_within_3_months_is_high_and_one_later_medium():
-    soon = fact("target", "applications", "licence", "CAD licences", "CAD licence subscription renews on 2027-01-15.")
-    later = fact("target", "applications", "licence", "PLM licences", "PLM licence subscription renews on 2027-05-15.")
+    soon = fact("target", "applications", "licence", "CAD licences", "Autodesk licence subscription renews on 2027-01-15.")
+    later = fact("target", "applications", "licence", "PLM licences", "The PTC Windchill licence renews on 2027-05-15.", doc=2)
     found = titles(reason_deal(deal("acquisition", REF), [soon, later]))
-    assert found["Contract ends near close: CAD licences"].severity == "high"
-    assert found["Contract ends near close: PLM licences"].severity == "medium"
+    assert found["Contract ends near close: Autodesk"].severity == "high"
+    assert found["Contract ends near close: PTC Windchill"].severity == "medium"
+    plan = found["Renewal plan for contracts ending around completion"]
+    assert plan.finding_type == "work_item" and "Autodesk (2027-01-15); PTC Windchill (2027-05-15)" in plan.description
+
+
+def test_two_documents_giving_one_contract_different_end_dates_are_linked_as_contradicting():
+    register = fact("target", "network", "contract", "MPLS", "MPLS WAN", doc=1, supplier="Lumen", service="MPLS WAN, 14 sites", end_date="2028-09-30")
+    email = fact("target", "network", "email", "MPLS", "Reminder: the Lumen MPLS contract ends 2027-01-31 and we have not renewed.", doc=2)
+    [finding] = [f for f in reason_deal(deal("acquisition", REF), [register, email]) if f.title.endswith("Lumen")]
+    assert finding.domain == "network" and set(link_types(finding).values()) == {"contradicts"}
+    assert "2027-01-31, 2028-09-30" in finding.description
 
 
 @pytest.mark.parametrize(
@@ -106,9 +119,11 @@ def test_a_tsa_that_outlasts_the_migration_is_fine():
 def test_overlapping_address_ranges_from_any_fact(target_text, buyer_text):
     target = fact("target", "network", "network", "Addressing", target_text)
     buyer = fact("buyer", "infrastructure", "addressing", "Ranges", buyer_text, doc=7)
-    [finding] = reason_deal(deal("merger", REF), [target, buyer])
-    assert finding.title == "Resolve overlapping IP ranges between target and buyer" and finding.domain == "network"
-    assert set(link_types(finding)) == {target.key, buyer.key}
+    risk, work = reason_deal(deal("merger", REF), [target, buyer])
+    assert (risk.finding_type, risk.title) == ("risk", "Overlapping IP address ranges between target and buyer")
+    assert (work.finding_type, work.title) == ("work_item", "Resolve overlapping IP ranges between target and buyer")
+    for finding in (risk, work):
+        assert finding.domain == "network" and set(link_types(finding)) == {target.key, buyer.key}
 
 
 def test_disjoint_ranges_and_one_sided_ranges_give_nothing():
@@ -259,17 +274,17 @@ def test_end_of_life_is_one_item_per_platform_family_with_counts_and_one_cost_ra
         fact("target", "infrastructure", "database", "SQL Server 2012", "SQL Server 2012 (5 instances)"),
     ]
     found = titles(reason_deal(deal("acquisition", REF), facts))
-    windows = found["Remediate end-of-life Windows Server"]
+    windows = found["End-of-support Windows Server estate"]
     assert "38 servers" in windows.description and "4 servers" in windows.description and "2022" not in windows.description
     assert windows.cost_low and windows.cost_high > windows.cost_low and len(windows.links) == 2
-    assert "Remediate end-of-life SQL Server" in found and len(found) == 2
+    assert "End-of-support SQL Server estate" in found and len(found) == 2
 
 
 def test_a_buyer_estate_counts_only_in_a_merger():
     legacy = fact("buyer", "infrastructure", "os", "Windows Server 2012 R2", "12 servers on Windows Server 2012 R2.")
     assert reason_deal(deal("acquisition", REF), [legacy]) == []
     [finding] = reason_deal(deal("merger", REF), [legacy])
-    assert finding.title == "Remediate end-of-life Windows Server (Buyer Co)"
+    assert finding.title == "End-of-support Windows Server estate (Buyer Co)"
 
 
 # -- determinism ----------------------------------------------------------------------------------------
