@@ -8,6 +8,7 @@ from ..eol.catalogue import PAST_EOL, assess
 from ..schemas import FactRecord, FindingItem
 from .context import Rules
 from .emit import make_finding, quotes
+from .lifecycle import release_of
 from .view import DealView
 
 _CUSTOM = re.compile(
@@ -26,11 +27,20 @@ _LEGACY = re.compile(
 _NAME_KEYS = ("name", "application", "app", "system")
 
 
-def _name(fact: FactRecord) -> str:
+_LABELLED = re.compile(r"\b(?:application|app|system|app name|application name|name)\s*:\s*([^;|,\n]{2,60})", re.IGNORECASE)
+
+
+def _name(fact: FactRecord, rules: Rules) -> str | None:
+    """The application's name: a name detail, a labelled column of an inventory row, or (for a fact that
+    is not itself a product release) the subject of its item."""
     details = fact.details or {}
     for key in _NAME_KEYS:
         if details.get(key):
-            return str(details[key])
+            return str(details[key]).strip()
+    if match := _LABELLED.search(fact.evidence or ""):
+        return match.group(1).strip()
+    if release_of(fact, rules) is not None:
+        return None  # "PHP 7.4" names the runtime, not the application
     return re.split(r"\s[(–-]\s?", fact.item.split(": ", 1)[-1])[0][:60]
 
 
@@ -49,11 +59,11 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     scope = view.of(*view.entities_in_scope())
     apps: dict[tuple[str, str], list[FactRecord]] = {}
     for fact in scope:
-        if _CUSTOM.search(f"{fact.item} {fact.evidence} {fact.category}"):
-            apps.setdefault((fact.entity, _name(fact)), []).append(fact)
+        if _CUSTOM.search(f"{fact.item} {fact.evidence} {fact.category}") and (name := _name(fact, rules)):
+            apps.setdefault((fact.entity, name), []).append(fact)
     out = []
     for (entity, name), facts in sorted(apps.items()):
-        if len(name) < 3:
+        if len(name) < 3 or _CUSTOM.fullmatch(name.lower()) or name.lower().startswith(("in-house", "custom")):
             continue
         related = [f for f in scope if f.entity == entity and f not in facts and name.lower() in f"{f.item} {f.evidence}".lower()]
         runtimes = _unsupported(view, rules, facts + related)

@@ -11,39 +11,62 @@ from .view import DealView
 _KEY_PERSON = re.compile(
     r"\bkey[- ]person\b|single point of (?:failure|knowledge)|\bonly (?:one )?(?:person|employee|engineer|developer|administrator|admin)\b|"
     r"\bsole (?:developer|administrator|admin|expert|maintainer|engineer)\b|\bbus factor\b|knowledge (?:sits|rests|is concentrated) with\b|"
-    r"\bonly \w+ (?:knows|understands|can maintain|maintains)\b",
+    r"\bonly \w+ (?:knows|understands|can maintain|maintains)\b|\b(?:maintained|supported|built|run) by (?:one|a single) (?:developer|person|engineer|contractor)\b|"
+    r"\b(?:one|single|sole|lone) (?:developer|engineer|administrator|contractor) (?:maintains|supports|knows)\b",
     re.IGNORECASE,
 )
 _LEAVING = re.compile(
     r"\b(?:resign\w*|leaving|will leave|leaves (?:the company|in|on|at)|retir\w*|handed in (?:his|her|their) notice|notice period|"
-    r"departure|departing|last (?:working )?day|garden leave|exit(?:ing)? (?:the company|the business))\b",
+    r"departure|departing|last (?:working )?day|garden leave|exit(?:ing)? (?:the company|the business)|has left|left the company|"
+    r"contract (?:ends|expires|not renewed|will not be renewed)|not (?:be )?renewed)\b",
     re.IGNORECASE,
 )
 # "Jana Novak", "Piet de Vries", "Anne-Marie O'Neill": capitalised words, with the particles of surnames.
-_PERSON = re.compile(r"\b([A-Z][a-z]+(?:(?:[- ](?:de|van|der|den|von|da|di|du|del|la|le|ten|ter))*[- ][A-Z][a-z'’]+)+)\b")
-_NOT_NAMES = re.compile(r"^(?:Single|Key|Only|The|Our|IT|Head|Team|Service|Network)\b")
+_PERSON = re.compile(
+    r"\b((?:[A-Z]\.\s?|[A-Z][a-z]+(?:(?:[- ](?:de|van|der|den|von|da|di|du|del|la|le|ten|ter))*[- ]))[A-Z][a-z'’]+(?:[- ][A-Z][a-z'’]+)?)\b"
+)
+_NOT_NAMES = re.compile(r"^(?:Single|Key|Only|The|Our|IT|Head|Team|Service|Network|Application|Developer|Contractor|Microsoft|Windows|Active|Domain)\b")
 
 
-def _person(fact: FactRecord) -> str:
+def _person(fact: FactRecord) -> str | None:
     details = fact.details or {}
     for key in ("person", "name", "owner", "employee"):
         if details.get(key):
             return str(details[key])
     for text in (fact.evidence or "", fact.item):
-        for match in _PERSON.finditer(text):
-            if not _NOT_NAMES.match(match.group(1)):
-                return match.group(1)
-    return (fact.item.split(": ", 1)[-1])[:60]
+        names = [m for m in _PERSON.finditer(text) if not _NOT_NAMES.match(m.group(1))]
+        if not names:
+            continue
+        # A row may name several people (the business owner, the developer): take the one nearest the
+        # words that make it a key-person statement.
+        phrase = _KEY_PERSON.search(text)
+        if phrase:
+            names.sort(key=lambda m: min(abs(m.start() - phrase.end()), abs(m.end() - phrase.start())))
+        return names[0].group(1)
+    return None
 
 
 def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     people: dict[tuple[str, str], list[FactRecord]] = {}
+    unnamed: dict[str, list[FactRecord]] = {}
     for fact in view.of(*view.entities_in_scope()):
-        if fact.category == "key_person" or (not (fact.details or {}).get("rule") and _KEY_PERSON.search(view.text(fact))):
-            people.setdefault((fact.entity, _person(fact)), []).append(fact)
+        if fact.category == "key_person" or _KEY_PERSON.search(f"{fact.item} {fact.evidence}"):
+            person = _person(fact)
+            if person:
+                people.setdefault((fact.entity, person), []).append(fact)
+            else:
+                unnamed.setdefault(fact.entity, []).append(fact)
+    for entity, facts in sorted(unnamed.items()):
+        named = [k for k in people if k[0] == entity]
+        if len(named) == 1:  # "He is the only person who…" beside one named key person: the same person
+            people[named[0]].extend(facts)
+        else:
+            for fact in facts:
+                people.setdefault((entity, fact.item.split(": ", 1)[-1][:60]), []).append(fact)
     out = []
     for (entity, person), facts in sorted(people.items()):
-        mentions = [f for f in view.of(entity) if f not in facts and person in view.text(f)]
+        surname = person.split()[-1]
+        mentions = [f for f in view.of(entity) if f not in facts and surname in f"{f.item} {f.evidence}"] if len(surname) > 2 else []
         leaving = [f for f in facts + mentions if _LEAVING.search(view.text(f))]
         leaving_text = " and is reported to be leaving" if leaving else ""
         out.append(
