@@ -30,7 +30,7 @@ _NOT_NAMES = re.compile(r"^(?:Single|Key|Only|The|Our|IT|Head|Team|Service|Netwo
 
 def _person(fact: FactRecord) -> str | None:
     details = fact.details or {}
-    for key in ("person", "name", "owner", "employee"):
+    for key in ("person", "employee"):  # not "name" or "owner": an application row names its system and business owner
         if details.get(key):
             return str(details[key])
     for text in (fact.evidence or "", fact.item):
@@ -60,9 +60,8 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
         named = [k for k in people if k[0] == entity]
         if len(named) == 1:  # "He is the only person who…" beside one named key person: the same person
             people[named[0]].extend(facts)
-        else:
-            for fact in facts:
-                people.setdefault((entity, fact.item.split(": ", 1)[-1][:60]), []).append(fact)
+        elif not named:  # the dependency is stated but nobody is named: one finding, not one per line
+            people[(entity, "person not named")] = facts
     out = []
     for (entity, person), facts in sorted(people.items()):
         surname = person.split()[-1]

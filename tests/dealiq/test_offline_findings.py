@@ -36,13 +36,13 @@ def by_title(findings):
     return {f.title: f for f in findings}
 
 
-def test_past_eol_product_gives_one_costed_remediation_item(engine):
+def test_past_eol_product_gives_one_costed_risk(engine):
     findings, records = reason(engine, "infrastructure", target=["We run 40 servers on Windows Server 2012 R2."])
     [work] = findings
-    assert work.title == "Remediate end-of-life Windows Server"
-    assert (work.finding_type, work.severity) == ("work_item", "high")  # extended support also ended
+    assert work.title == "End-of-support Windows Server estate"
+    assert (work.finding_type, work.severity) == ("risk", "high")  # extended support also ended
     assert "2023-10-10" in work.description and "2026-11-23" in work.reasoning and "40 servers" in work.description
-    assert (work.finding_type, work.phase, work.cost_low, work.cost_high) == ("work_item", "100_day", 40 * 3000, 40 * 8000)
+    assert (work.phase, work.cost_low, work.cost_high) == ("100_day", 40 * 3000, 40 * 8000)
     [assumption] = work.details["cost_assumptions"]
     assert assumption["item"] == "server_os_upgrade" and assumption["quantity"] == 40
     assert {link.fact_key for link in work.links} == {records[0].key}
@@ -50,15 +50,15 @@ def test_past_eol_product_gives_one_costed_remediation_item(engine):
 
 def test_internet_facing_eol_is_day_1_and_high(engine):
     findings, _ = reason(engine, "network", target=["Perimeter: PAN-OS 9.1 on 2 firewalls."])
-    work = by_title(findings)["Remediate end-of-life PAN-OS"]
-    assert (work.severity, work.phase) == ("high", "day_1")
+    work = by_title(findings)["End-of-support PAN-OS estate"]
+    assert (work.severity, work.phase) == ("critical", "day_1")  # internet-facing, no vendor fixes at all
     assert work.cost_low == 2 * 5000
 
 
 def test_eol_windows_relative_to_the_reference_date(engine):
     soon, _ = reason(engine, "infrastructure", target=["Backups: Veeam v12 on 1 server."], reference_date=dt.date(2026, 6, 1))
     [work] = soon
-    assert work.title == "Remediate end-of-life Veeam B&R" and work.severity == "medium"
+    assert work.title == "End-of-support Veeam B&R estate" and work.severity == "medium"
     assert "support ends 2027-02-01, 8 months after completion" in work.description
     horizon, _ = reason(engine, "applications", target=["ERP: SAP ECC 6.0 EhP7."])
     [recommendation] = horizon
@@ -107,7 +107,7 @@ def test_missing_or_partial_controls_are_risks(engine, domain, text, title, seve
 
 def test_mfa_rollout_is_priced_for_the_uncovered_share(engine):
     findings, _ = reason(engine, "identity_access", target=["MFA: enforced for VPN only (60% of accounts).", "1,000 user accounts in AD."])
-    work = by_title(findings)["Roll out MFA to all users and administrators"]
+    work = by_title(findings)["Multi-factor authentication is incomplete"]  # the risk carries its fix's cost
     assert work.details["cost_assumptions"][0]["quantity"] == 400
     assert (work.cost_low, work.cost_high) == (400 * 30, 400 * 90)
 
@@ -166,7 +166,7 @@ def test_contradicting_figures_are_linked_as_contradictions(engine):
     assert [l.link_type for l in conflict.links] == ["contradicts", "contradicts"]
     assert {l.fact_key for l in conflict.links} == {r.key for r in records}
     assert "40 (doc2.md p.1), 46 (doc1.md p.1)" in conflict.description
-    work = found["Remediate end-of-life Windows Server"]
+    work = found["End-of-support Windows Server estate"]
     assert (work.cost_low, work.cost_high) == (40 * 3000, 46 * 8000)  # the range, not one figure
 
 
@@ -189,7 +189,7 @@ def test_every_finding_links_a_known_fact_and_unknown_links_are_dropped(engine):
 def test_facts_from_another_engine_without_details_are_matched_by_item(engine):
     fact = FactRecord("k1", "target", "infrastructure", "os", "Windows Server 2012 R2 (12 servers)", {}, "12 servers on Windows Server 2012 R2")
     findings = reason_deal(deal(), [fact])
-    assert "12 servers" in by_title(findings)["Remediate end-of-life Windows Server"].description
+    assert "12 servers" in by_title(findings)["End-of-support Windows Server estate"].description
 
 
 def test_reasoning_does_not_depend_on_fact_order(engine):
