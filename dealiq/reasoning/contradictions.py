@@ -71,7 +71,93 @@ def _topic(fact: FactRecord) -> str | None:
 
 
 def findings(view: DealView, rules: Rules) -> list[FindingItem]:
-    return _figures(view) + _statements(view)
+    return _figures(view) + _statements(view) + _versions(view, rules) + _incidents(view)
+
+
+# Platforms an entity normally runs at one version (one hypervisor cluster, one ERP, one firewall pair):
+# two documents naming disjoint versions of it disagree. Runtimes count only for one named application.
+_SINGLE_VERSION_CATEGORIES = {"hypervisor", "virtualisation", "erp", "firewall", "network_os", "email", "itsm"}
+_APP_NAME = re.compile(r"\b([A-Z][a-z]+[A-Z]\w+|[A-Z]{2,}[a-z]\w+)\b")  # CamelCase product names: RxBridge, CustomsHub
+
+
+def _versions(view: DealView, rules: Rules) -> list[FindingItem]:
+    from .lifecycle import _family, release_of
+
+    groups: dict[tuple[str, str, str], dict[str, dict[str, list[FactRecord]]]] = {}
+    for fact in view.facts:
+        release = release_of(fact, rules)
+        if release is None:
+            continue
+        profile = rules.products.profile(release)
+        scope = ""
+        if profile.category not in _SINGLE_VERSION_CATEGORIES and release.category not in _SINGLE_VERSION_CATEGORIES:
+            names = [n for n in _APP_NAME.findall(fact.evidence or "") if n.lower() not in release.product_label.lower()]
+            if not names:
+                continue
+            scope = names[0]
+        doc = document_of(fact)
+        groups.setdefault((fact.entity, _family(release, rules), scope), {}).setdefault(doc, {}).setdefault(release.display_name, []).append(fact)
+    out = []
+    for (entity, family, scope), by_doc in sorted(groups.items()):
+        docs = sorted(by_doc)
+        pairs = [(a, b) for i, a in enumerate(docs) for b in docs[i + 1:] if not set(by_doc[a]) & set(by_doc[b])]
+        if not pairs:
+            continue
+        involved = sorted({d for pair in pairs for d in pair})
+        facts = [f for d in involved for v in sorted(by_doc[d]) for f in by_doc[d][v]]
+        said = "; ".join(f"{source_of(by_doc[d][sorted(by_doc[d])[0]][0])}: {', '.join(sorted(by_doc[d]))}" for d in involved)
+        subject = f"{scope} {family}".strip() if scope else family
+        out.append(
+            make_finding(
+                "conflicting_versions",
+                domain=facts[0].domain,
+                finding_type="recommendation",
+                title=f"Reconcile conflicting versions: {subject} ({entity})",
+                description=f"The {entity}'s documents name different versions of {subject}: {said}. Support dates, upgrade cost and integration effort depend on which is true.",
+                reasoning="Two documents name disjoint versions of the same platform.",
+                severity="medium",
+                phase="day_1",
+                mitigation="Ask for a console export or screenshot of the running version.",
+                contradicts=facts,
+                details={"entity": entity, "family": family},
+            )
+        )
+    return out
+
+
+def _incidents(view: DealView) -> list[FindingItem]:
+    """"No incidents" in one document, an incident described in another: both kept, linked."""
+    out = []
+    for entity in ("target", "buyer"):
+        incidents = [f for f in view.of(entity) if f.category == "incident" or "incident" in f.category]
+        denials = [f for f in incidents if (f.details or {}).get("status") == "none_reported" or _NO_INCIDENT.search(f.evidence or "")]
+        reported = [f for f in incidents if f not in denials and not _NOT_AN_INCIDENT.search(f.evidence or "")]
+        reported = [f for f in reported if any(document_of(f) != document_of(d) for d in denials)]
+        if not denials or not reported:
+            continue
+        out.append(
+            make_finding(
+                "undisclosed_incident",
+                domain="cybersecurity",
+                finding_type="risk",
+                title=f"Security incident contradicts the 'no incidents' answer ({entity})",
+                description=(
+                    f"One document says there were no security incidents; another describes one ({'; '.join(source_of(f) for f in reported[:3])}). "
+                    "An undisclosed incident questions the other self-reported answers too."
+                ),
+                reasoning=f"{len(denials)} statement(s) deny incidents and {len(reported)} describe one, in different documents.",
+                severity="high",
+                phase="day_1",
+                mitigation="Request the incident report, root cause and remediation evidence; treat the questionnaire as unverified.",
+                contradicts=denials + reported,
+                details={"entity": entity},
+            )
+        )
+    return out
+
+
+_NO_INCIDENT = re.compile(r"\bno (?:material |reportable |known )?(?:security )?(?:incidents?|breach(?:es)?)\b|\bnone reported\b", re.IGNORECASE)
+_NOT_AN_INCIDENT = re.compile(r"\b(?:no (?:\w+ ){0,3}(?:notification|breach)s? (?:were |was )?filed|test|exercise|simulat\w*|tabletop|insurance (?:cover|policy))\b", re.IGNORECASE)
 
 
 def _figures(view: DealView) -> list[FindingItem]:

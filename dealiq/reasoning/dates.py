@@ -70,7 +70,15 @@ def _party(fact: FactRecord) -> str | None:
             words = [w for w in match.group(1).split() if not _NOT_PARTIES.match(w)]
             if words:
                 return " ".join(words)
+    if "contract" in fact.category:  # a contract statement names its counterparty first: "Lumen confirmed the term ends…"
+        for word in re.findall(r"\b[A-Z][\w&+.\-]+", fact.evidence or ""):
+            if not _NOT_PARTIES.match(word) and not dates_in(word) and word.lower() not in _MONTH_WORDS:
+                return word
     return None
+
+
+_MONTH_WORDS = {m.lower() for m in ("January February March April May June July August September October November December "
+                                     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Contract Supplier Vendor Service").split()}
 
 
 def _party_key(party: str) -> str:

@@ -17,7 +17,7 @@ from .view import DealView
 HORIZON_MONTHS = 36
 # Releases of one platform that an analyst remediates as one estate.
 LINUX = ("rhel", "centos", "ubuntu", "sles", "debian", "oracle-linux", "almalinux", "rocky-linux", "amazon-linux", "opensuse")
-FAMILIES = {**{p: "Linux" for p in LINUX}, "windows-server": "Windows Server", "vmware-esxi": "VMware vSphere", "vmware-vcenter": "VMware vSphere", "windows": "Windows client"}
+FAMILIES = {**{p: "Linux" for p in LINUX}, "windows-server": "Windows Server", "dotnet": "Microsoft .NET", "dotnetfx": "Microsoft .NET", "vmware-esxi": "VMware vSphere", "vmware-vcenter": "VMware vSphere", "windows": "Windows client"}
 _COUNT_IN_TEXT = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d{1,5})\s+(?:x\s+)?(?:\w+\s+)?(?:servers?|hosts?|VMs?|instances?|devices?|"
     r"appliances?|firewalls?|nodes?|databases?|laptops|desktops|endpoints|PCs|systems|clusters?)\b",
@@ -59,7 +59,7 @@ def release_of(fact: FactRecord, rules: Rules) -> Release | None:
         return None  # an offline non-product fact ("IT project: Windows 10 to 11 refresh")
     # Another engine's fact: recognise the release in its item (and version detail), if it names exactly one.
     text = " ".join(str(v) for v in (fact.item, details.get("product"), details.get("version")) if v)
-    releases = {m.release for m in rules.products.find(text)}
+    releases = {m.release for m in rules.products.find(text)} or {m.release for m in rules.products.find(fact.evidence or "")}
     return releases.pop() if len(releases) == 1 else None
 
 

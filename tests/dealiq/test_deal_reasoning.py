@@ -335,3 +335,38 @@ def test_offline_discovery_feeds_the_layer(buyer_text, target_texts, title):
         facts += discover(engine, domain, text).facts
     found = titles(reason_deal(deal("carve_out", REF), fact_records(facts)))
     assert title in found and found[title].severity in ("critical", "high")
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("Virtualisation: VMware ESXi 8.0 U2 cluster of four hosts.", "esx01, esx02: ESXi 7.0 U3 build 21930508"),
+        ("Perimeter firewalls run PAN-OS 11.1.", "Pen test: the firewall banner showed PAN-OS 9.1.14."),
+        ("PayPortal is written in .NET 8.", "PayPortal production still runs on .NET Framework 4.6.2 (migration not deployed)."),
+    ],
+)
+def test_two_documents_naming_disjoint_versions_of_one_platform_disagree(first, second):
+    a = fact("target", "infrastructure", "platform", "Platform", first, doc=1)
+    b = fact("target", "infrastructure", "platform", "Platform", second, doc=2)
+    [conflict] = [f for f in reason_deal(deal("acquisition", REF), [a, b]) if f.details["rule"] == "conflicting_versions"]
+    assert link_types(conflict) == {a.key: "contradicts", b.key: "contradicts"}
+
+
+def test_an_estate_of_several_versions_is_not_a_contradiction():
+    a = fact("target", "infrastructure", "os", "Servers", "Servers run Windows Server 2019 and 2022.", doc=1)
+    b = fact("target", "infrastructure", "os", "Servers", "Inventory: 12 servers on Windows Server 2019.", doc=2)
+    assert not [f for f in reason_deal(deal("acquisition", REF), [a, b]) if f.details["rule"] == "conflicting_versions"]
+
+
+@pytest.mark.parametrize(
+    "denial, report",
+    [
+        ("Q12: Security incidents in the last 3 years? No incidents.", "In May 2025 ransomware encrypted two file servers at the Leeds depot."),
+        ("There have been no material security breaches.", "Finance lost EUR 40,000 to a business e-mail compromise in 2025."),
+    ],
+)
+def test_an_incident_denied_in_one_document_and_reported_in_another(denial, report):
+    said = fact("target", "cybersecurity", "incident", "Incidents (questionnaire)", denial, doc=1)
+    found = fact("target", "cybersecurity", "incident", "Incident", report, doc=2)
+    [finding] = reason_deal(deal("acquisition", REF), [said, found])
+    assert finding.severity == "high" and link_types(finding) == {said.key: "contradicts", found.key: "contradicts"}
