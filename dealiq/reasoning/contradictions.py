@@ -96,16 +96,21 @@ def _versions(view: DealView, rules: Rules) -> list[FindingItem]:
                 continue
             scope = names[0]
         doc = document_of(fact)
-        groups.setdefault((fact.entity, _family(release, rules), scope), {}).setdefault(doc, {}).setdefault(release.display_name, []).append(fact)
+        groups.setdefault((fact.entity, _family(release, rules), scope), {}).setdefault(doc, {}).setdefault(release.cycle, []).append(fact)
     out = []
     for (entity, family, scope), by_doc in sorted(groups.items()):
         docs = sorted(by_doc)
+        # versions compared by release cycle, so "vCenter 6.7" and "ESXi 6.7" agree
         pairs = [(a, b) for i, a in enumerate(docs) for b in docs[i + 1:] if not set(by_doc[a]) & set(by_doc[b])]
         if not pairs:
             continue
         involved = sorted({d for pair in pairs for d in pair})
         facts = [f for d in involved for v in sorted(by_doc[d]) for f in by_doc[d][v]]
-        said = "; ".join(f"{source_of(by_doc[d][sorted(by_doc[d])[0]][0])}: {', '.join(sorted(by_doc[d]))}" for d in involved)
+        said = "; ".join(
+            f"{source_of(by_doc[d][sorted(by_doc[d])[0]][0])}: "
+            + ", ".join(sorted({release_of(f, rules).display_name for v in by_doc[d] for f in by_doc[d][v]}))
+            for d in involved
+        )
         subject = f"{scope} {family}".strip() if scope else family
         out.append(
             make_finding(
