@@ -48,7 +48,7 @@ def end_date(fact: FactRecord) -> dt.date | None:
 
 
 def _is_contract(view: DealView, fact: FactRecord) -> bool:
-    if fact.category in ("contract_clause", "tsa") or _TSA.search(fact.item):
+    if fact.category == "tsa" or _TSA.search(fact.item):
         return False
     return "contract" in fact.category or "licen" in fact.category or bool(_CONTRACT_WORDS.search(view.text(fact)))
 
@@ -58,6 +58,16 @@ _PARTY_BEFORE = re.compile(
     r"\b([A-Z][\w&+.\-]*(?:\s[A-Z][\w&+.\-]*){0,2})\s+(?:[a-z]+\s){0,2}?(?:contract|agreement|licen[cs]e|subscription|support|maintenance|renewal)\b"
 )
 _PARTY_WITH = re.compile(r"\b(?:with|from|by)\s+([A-Z][\w&+.\-]*(?:\s[A-Z][\w&+.\-]*){0,2})")
+
+
+def _structured_party(fact: FactRecord) -> str | None:
+    details = fact.details or {}
+    return next((str(details[k]) for k in _PARTY_KEYS if details.get(k)), None)
+
+
+def _is_fallback(fact: FactRecord, party: str) -> bool:
+    """True when the party came only from the first capitalised word (trusted only for a known party)."""
+    return not any(p.search(f"{fact.evidence} ") for p in (_PARTY_WITH, _PARTY_BEFORE))
 
 
 def _party(fact: FactRecord) -> str | None:
@@ -101,33 +111,55 @@ def _contract_domain(view: DealView, facts: list[FactRecord]) -> str:
     text = " ".join(f"{f.evidence} {(f.details or {}).get('service', '')}" for f in facts)
     if _STAFFING.search(text):
         return "organization"
-    systems = systems_in(text) - {"hosting", "licences"} if not re.search(r"data ?cent|coloc|hosting", text, re.I) else systems_in(text)
+    systems = systems_in(text) - {"licences"}
+    if not re.search(r"data ?cent(?:re|er)|coloc|rack|cross-connect", text, re.I):
+        systems -= {"hosting"}  # "Hosting: SaaS" in an application row is not a data-centre contract
     return domain_for_systems(systems, "applications")
 
 
-_STAFFING = re.compile(r"\b(?:MSP|managed service provider|outsourc\w*|contractor|consultant|staff|service desk provider)\b", re.IGNORECASE)
+_STAFFING = re.compile(r"\b(?:MSP|managed services?(?: provider)?|outsourc\w*|contractor|consultant|staff|service desk provider)\b", re.IGNORECASE)
+_PERSONAL = re.compile(r"\b(?:contractor|freelanc\w*|consultant|developer|engineer|employee)\b", re.IGNORECASE)
+_CHANGE_OF_CONTROL = re.compile(
+    r"\b(?:terminat\w*|not (?:be )?(?:assignable|transferable|transferrable)|non-?transferable|consent (?:is )?required|requires? (?:\w+ )?consent|"
+    r"re-?pric\w*|renegotiat\w*|list price)\b",
+    re.IGNORECASE,
+)
+_COC_WORDS = re.compile(r"change[- ]of[- ]control|assignment|assignable|transferable", re.IGNORECASE)
 
 
 def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
     reference = view.reference_date
     earliest, latest = add_months(reference, -WINDOW_MONTHS), add_months(reference, WINDOW_MONTHS)
-    by_party: dict[tuple[str, str], list[tuple[FactRecord, dt.date, str]]] = {}
-    for fact in view.of(*view.entities_in_scope()):
-        if not _is_contract(view, fact):
-            continue
+    by_party: dict[tuple[str, str], list[tuple[FactRecord, dt.date | None, str]]] = {}
+    candidates = [f for f in view.of(*view.entities_in_scope()) if _is_contract(view, f)]
+    structured = {(f.entity, _party_key(p)) for f in candidates if (p := _structured_party(f))}
+    for fact in candidates:
         end, party = end_date(fact), _party(fact)
-        if end is None or not party:
+        if not party:
             continue
-        by_party.setdefault((fact.entity, _party_key(party)), []).append((fact, end, party))
+        key = (fact.entity, _party_key(party))
+        if not _structured_party(fact):
+            if key not in structured and _PERSONAL.search(fact.evidence or ""):
+                continue  # an individual's contract: the key-person rule reads it
+            if key not in structured and _is_fallback(fact, party):
+                continue
+        if end is None and not _CHANGE_OF_CONTROL.search(fact.evidence or ""):
+            continue
+        by_party.setdefault(key, []).append((fact, end, party))
 
     out, soon = [], []
     for (entity, _), hits in sorted(by_party.items()):
-        in_window = [(f, d, p) for f, d, p in hits if earliest <= d <= latest]
+        dated = [(f, d, p) for f, d, p in hits if d is not None]
+        in_window = [(f, d, p) for f, d, p in dated if earliest <= d <= latest]
         conflicting = [
-            f for f, d, _ in hits if any(d != d2 and _same_service(f, f2) for f2, d2, _ in hits)
+            f for f, d, _ in dated if any(d != d2 and _same_service(f, f2) for f2, d2, _ in dated)
         ]
+        clauses = [f for f, _, _ in hits if _COC_WORDS.search(f.evidence or "") and _CHANGE_OF_CONTROL.search(f.evidence or "")]
         if not in_window and not conflicting:
+            if clauses:
+                out.append(_change_of_control(view, entity, hits, clauses))
             continue
+        hits = dated
         # A register's party column names it best; else the shortest name the statements use.
         structured = sorted(p for f, _, p in hits if any((f.details or {}).get(k) for k in _PARTY_KEYS))
         party = structured[0] if structured else min((p for _, _, p in hits), key=lambda p: (len(p), p))
@@ -144,6 +176,8 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         urgent = days < 0 or end <= add_months(reference, 3)
         soon.append((party, end, [f for f, _, _ in in_window]))
         disagree = f" The documents disagree on the end date ({dates_text})." if conflicting else ""
+        if clauses:
+            disagree += " The contract also has a change-of-control clause (consent, termination or re-pricing)."
         out.append(
             make_finding(
                 "contract_near_completion",
@@ -156,10 +190,10 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
                     f"around completion disrupts the service or weakens the negotiating position.{disagree}"
                 ),
                 reasoning=f"End date {end.isoformat()} ({quotes([f for f, _, _ in in_window])}) is within {WINDOW_MONTHS} months of {reference.isoformat()}.",
-                severity="high" if urgent else "medium",
+                severity="high" if urgent or clauses else "medium",
                 phase="day_1",
                 mitigation="Extend or renew before completion on terms that allow assignment to the new owner; check notice periods now.",
-                triggers=facts,
+                triggers=facts + [c for c in clauses if c not in facts and c not in conflicting],
                 contradicts=conflicting,
                 details={"entity": entity, "end_date": end.isoformat(), "days_from_completion": days},
             )
@@ -181,6 +215,27 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
             )
         )
     return out
+
+
+def _change_of_control(view: DealView, entity: str, hits, clauses: list[FactRecord]) -> FindingItem:
+    party = _structured_party(clauses[0]) or _party(clauses[0]) or "contract"
+    terminates = any(re.search(r"terminat|not (?:be )?(?:assignable|transferable)|non-?transferable", f.evidence or "", re.I) for f in clauses)
+    return make_finding(
+        "change_of_control",
+        domain=_contract_domain(view, [f for f, _, _ in hits]),
+        finding_type="risk",
+        title=f"Change-of-control clause: {party}",
+        description=(
+            f"The {entity}'s contract with {party} {'may be terminated or is not transferable' if terminates else 'needs consent or may be re-priced'} "
+            f"on a change of control ({quotes(clauses)}): without the counterparty's agreement the service or its price is at risk after completion."
+        ),
+        reasoning=f"The contract's change-of-control terms ({quotes(clauses)}) apply on completion.",
+        severity="high" if terminates else "medium",
+        phase="day_1",
+        mitigation="Approach the counterparty before signing; make consent a condition of completion for critical services.",
+        triggers=clauses,
+        details={"entity": entity},
+    )
 
 
 def _conflict(entity: str, party: str, facts: list[FactRecord], dates_text: str, domain: str) -> FindingItem:

@@ -370,3 +370,21 @@ def test_an_incident_denied_in_one_document_and_reported_in_another(denial, repo
     found = fact("target", "cybersecurity", "incident", "Incident", report, doc=2)
     [finding] = reason_deal(deal("acquisition", REF), [said, found])
     assert finding.severity == "high" and link_types(finding) == {said.key: "contradicts", found.key: "contradicts"}
+
+
+@pytest.mark.parametrize(
+    "row, severity",
+    [
+        ("Vendor: Fleetwise; Service: telematics; End: 2029-03-31; Change of control: licence terminates automatically", "high"),
+        ("Supplier: DocuPrint; Service: print fleet; End: 2030-01-31; Assignment: requires supplier consent", "medium"),
+    ],
+)
+def test_change_of_control_terms_are_a_risk_of_the_contract(row, severity):
+    clause = fact("target", "applications", "contract_clause", "Clause", row, party=row.split(";")[0].split(": ")[1])
+    [finding] = reason_deal(deal("acquisition", REF), [clause])
+    assert finding.title.startswith("Change-of-control clause: ") and finding.severity == severity
+
+
+def test_a_contract_with_no_change_of_control_terms_far_from_completion_is_nothing():
+    row = fact("target", "applications", "contract", "Row", "Vendor: Acme; Service: ERP; End: 2030-01-31; Assignment: notify only", vendor="Acme")
+    assert reason_deal(deal("acquisition", REF), [row]) == []

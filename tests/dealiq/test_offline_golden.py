@@ -17,11 +17,12 @@ from dealiq.schemas import SourcePage
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-deal"
 
-# Findings fell from 80 to 55 when end of life became one risk per platform family (not a risk plus a
+# Findings fell from 80 to 53 when end of life became one risk per platform family (not a risk plus a
 # work item per release), a seller dependency one risk plus one separation item and a control gap one
-# costed risk; contracts near close gained a renewal plan, overlap a risk beside its work item.
+# costed risk and a contract one risk (its end date and change-of-control terms together); contracts
+# near close gained a renewal plan, overlap a risk beside its work item.
 GOLDEN_COUNTS = {
-    "applications": {"facts": 44, "gaps": 5, "findings": 16},
+    "applications": {"facts": 44, "gaps": 5, "findings": 14},
     "infrastructure": {"facts": 28, "gaps": 4, "findings": 10},
     "cybersecurity": {"facts": 18, "gaps": 7, "findings": 8},
     "identity_access": {"facts": 22, "gaps": 4, "findings": 7},
