@@ -21,7 +21,9 @@ from .view import DealView
 
 Rule = Callable[[DealView, Rules], list[FindingItem]]
 
+# Order matters once: custom_technology marks the runtimes it reports, which lifecycle then leaves out.
 RULES: tuple[tuple[str, Rule], ...] = (
+    ("custom_technology", custom_tech.findings),
     ("lifecycle", lifecycle.findings),
     ("contracts", dates.contract_findings),
     ("tsa_terms", dates.tsa_findings),
@@ -31,7 +33,6 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("separation", separation.findings),
     ("contradictions", contradictions.findings),
     ("key_people", people.findings),
-    ("custom_technology", custom_tech.findings),
 )
 
 

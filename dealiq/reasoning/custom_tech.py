@@ -25,6 +25,8 @@ _LEGACY = re.compile(
     re.IGNORECASE,
 )
 _NAME_KEYS = ("name", "application", "app", "system")
+_APP_NAME = re.compile(r"\b([A-Z][a-z]+[A-Z]\w+|[A-Z]{2,}[a-z]\w+)\b")  # CamelCase names: RxBridge, CustomsHub
+STACK_CATEGORIES = {"runtime", "platform_software", "web_server", "application_server", "framework"}
 
 
 _LABELLED = re.compile(r"\b(?:application|app|system|app name|application name|name)\s*:\s*([^;|,\n]{2,60})", re.IGNORECASE)
@@ -59,7 +61,12 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     scope = view.of(*view.entities_in_scope())
     apps: dict[tuple[str, str], list[FactRecord]] = {}
     for fact in scope:
-        if _CUSTOM.search(f"{fact.item} {fact.evidence} {fact.category}") and (name := _name(fact, rules)):
+        if not _CUSTOM.search(f"{fact.item} {fact.evidence} {fact.category}"):
+            continue
+        name = _name(fact, rules)
+        # "Custom software: RxBridge (…), RefillRunner (…)": every product-like name the line lists
+        names = [name] if name else sorted(set(_APP_NAME.findall(fact.evidence or "")))
+        for name in names:
             apps.setdefault((fact.entity, name), []).append(fact)
     out = []
     for (entity, name), facts in sorted(apps.items()):
@@ -70,6 +77,10 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
         if not runtimes:
             continue
         evidence = facts + related
+        # Runtimes and middleware of this application are reported here, not again as an estate.
+        view.covered.update(
+            f.key for f in related if (r := release_of(f, rules)) is not None and rules.products.profile(r).category in STACK_CATEGORIES
+        )
         out.append(
             make_finding(
                 "custom_unsupported_runtime",

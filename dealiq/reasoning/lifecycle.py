@@ -73,7 +73,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     groups: dict[tuple[str, str], dict[tuple[str, str], _Release]] = {}
     for fact in view.of(*view.entities_in_scope()):
         release = release_of(fact, rules)
-        if release is None:
+        if release is None or fact.key in view.covered:
             continue
         support = assess(release, view.reference_date)
         family = _family(release, rules)

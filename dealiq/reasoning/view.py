@@ -103,6 +103,9 @@ class DealView:
     deal: DealContext
     facts: list[FactRecord]
     gaps: list[GapRecord] = field(default_factory=list)
+    # Facts a rule has already reported inside a more specific finding (a custom application's runtime):
+    # the rules after it leave them out, so one risk is not written twice.
+    covered: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # Sorted, so the findings never depend on the order the facts were read in.
