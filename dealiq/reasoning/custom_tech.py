@@ -70,7 +70,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
             apps.setdefault((fact.entity, name), []).append(fact)
     out = []
     for (entity, name), facts in sorted(apps.items()):
-        if len(name) < 3 or _CUSTOM.fullmatch(name.lower()) or name.lower().startswith(("in-house", "custom")):
+        if len(name) < 3 or _CUSTOM.fullmatch(name) or name.lower().startswith(("in-house ", "custom ")):
             continue
         related = [f for f in scope if f.entity == entity and f not in facts and name.lower() in f"{f.item} {f.evidence}".lower()]
         runtimes = _unsupported(view, rules, facts + related)

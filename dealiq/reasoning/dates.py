@@ -53,7 +53,7 @@ def _is_contract(view: DealView, fact: FactRecord) -> bool:
     return "contract" in fact.category or "licen" in fact.category or bool(_CONTRACT_WORDS.search(view.text(fact)))
 
 
-_NOT_PARTIES = re.compile(r"^(?:The|Our|Their|His|Her|This|That|Current|New|Contract|Agreement|Support|Licen[cs]e|IT|HM|We|Q[1-4])$")
+_NOT_PARTIES = re.compile(r"^(?:The|Our|Their|His|Her|This|That|Current|New|Contract|Agreement|Support|Licen[cs]e|IT|HM|We|Q[1-4]|AD|OS|VM|DR|SLA|TSA|EA|MSA)$")
 _PARTY_BEFORE = re.compile(
     r"\b([A-Z][\w&+.\-]*(?:\s[A-Z][\w&+.\-]*){0,2})\s+(?:[a-z]+\s){0,2}?(?:contract|agreement|licen[cs]e|subscription|support|maintenance|renewal)\b"
 )
