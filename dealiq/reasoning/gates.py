@@ -41,8 +41,8 @@ def buyer_rules(view: DealView) -> dict[str, list[FactRecord]]:
     found: dict[str, list[FactRecord]] = {}
     for fact in view.of("buyer"):
         text = f"{fact.item} {fact.evidence}"
-        if not _REQUIREMENT.search(text):
-            continue
+        if fact.category != "integration_rule" and not _REQUIREMENT.search(text):
+            continue  # a numbered integration rule is a requirement however it is phrased
         for control, pattern in _COMPILED.items():
             if pattern.search(text):
                 found.setdefault(control, []).append(fact)

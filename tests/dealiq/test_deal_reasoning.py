@@ -329,8 +329,11 @@ def test_offline_discovery_feeds_the_layer(buyer_text, target_texts, title):
 
     from . import discover
 
+    from dealiq.domains import DOMAIN_KEYS
+
     engine = OfflineEngine()
-    facts = discover(engine, "organization", buyer_text, entity="buyer").facts
+    facts = [f for domain in DOMAIN_KEYS for f in discover(engine, domain, buyer_text, entity="buyer").facts]
+    assert [f for f in facts if f.category == "integration_rule"]
     for domain, text in target_texts.items():
         facts += discover(engine, domain, text).facts
     found = titles(reason_deal(deal("carve_out", REF), fact_records(facts)))
