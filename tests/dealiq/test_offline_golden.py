@@ -17,10 +17,11 @@ from dealiq.schemas import SourcePage
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-deal"
 
-# The buyer's integration rules are facts now (in the domain they govern). Findings fell from 80 to 54 when end of life became one risk per platform family (not a risk plus a
-# work item per release), a seller dependency one risk plus one separation item and a control gap one
-# costed risk and a contract one risk (its end date and change-of-control terms together); contracts
-# near close gained a renewal plan, overlap a risk beside its work item.
+# The buyer's integration rules are facts now (in the domain they govern). Findings fell from 80 to 54
+# when end of life became one risk per platform family (not a risk plus a work item per release), a
+# seller dependency one risk plus one separation item, a control gap one costed risk and a contract one
+# risk (its end date and change-of-control terms together); contracts near close gained a renewal plan,
+# address overlap a risk beside its work item, and the buyer's rules a gate check.
 GOLDEN_COUNTS = {
     "applications": {"facts": 44, "gaps": 5, "findings": 14},
     "infrastructure": {"facts": 28, "gaps": 4, "findings": 10},
