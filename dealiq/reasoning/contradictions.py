@@ -1,6 +1,7 @@
-"""Contradictions: the same subject given different values (a count, a percentage) or opposite answers
-(in place / not in place) in different places. Both sides are kept and linked with `contradicts`; the
-finding never picks a winner.
+"""Contradictions: the same subject given different values (a count, a percentage, a version) or
+opposite answers (in place / not in place, no incidents / an incident) in different places. Both sides
+are kept and linked with `contradicts`; the finding never picks a winner. A contradiction is a risk: the
+plan rests on a figure or a claim the data room itself puts in doubt.
 """
 from __future__ import annotations
 
@@ -116,8 +117,8 @@ def _versions(view: DealView, rules: Rules) -> list[FindingItem]:
             make_finding(
                 "conflicting_versions",
                 domain=facts[0].domain,
-                finding_type="recommendation",
-                title=f"Reconcile conflicting versions: {subject} ({entity})",
+                finding_type="risk",
+                title=f"Conflicting versions: {subject} ({entity})",
                 description=f"The {entity}'s documents name different versions of {subject}: {said}. Support dates, upgrade cost and integration effort depend on which is true.",
                 reasoning="Two documents name disjoint versions of the same platform.",
                 severity="medium",
@@ -131,38 +132,62 @@ def _versions(view: DealView, rules: Rules) -> list[FindingItem]:
 
 
 def _incidents(view: DealView) -> list[FindingItem]:
-    """"No incidents" in one document, an incident described in another: both kept, linked."""
+    """One finding per entity for its security incidents: "no incidents" in one document and an incident
+    in another is an undisclosed incident (both sides linked); otherwise the incidents to investigate."""
     out = []
     for entity in ("target", "buyer"):
-        incidents = [f for f in view.of(entity) if f.category == "incident" or "incident" in f.category]
+        incidents = [f for f in view.of(entity) if "incident" in f.category or "breach" in f.category]
         denials = [f for f in incidents if (f.details or {}).get("status") == "none_reported" or _NO_INCIDENT.search(f.evidence or "")]
         reported = [f for f in incidents if f not in denials and not _NOT_AN_INCIDENT.search(f.evidence or "")]
-        reported = [f for f in reported if any(document_of(f) != document_of(d) for d in denials)]
-        if not denials or not reported:
+        if not reported:
             continue
-        out.append(
-            make_finding(
-                "undisclosed_incident",
-                domain="cybersecurity",
-                finding_type="risk",
-                title=f"Security incident contradicts the 'no incidents' answer ({entity})",
-                description=(
-                    f"One document says there were no security incidents; another describes one ({'; '.join(source_of(f) for f in reported[:3])}). "
-                    "An undisclosed incident questions the other self-reported answers too."
-                ),
-                reasoning=f"{len(denials)} statement(s) deny incidents and {len(reported)} describe one, in different documents.",
-                severity="high",
-                phase="day_1",
-                mitigation="Request the incident report, root cause and remediation evidence; treat the questionnaire as unverified.",
-                contradicts=denials + reported,
-                details={"entity": entity},
+        undisclosed = [f for f in reported if any(document_of(f) != document_of(d) for d in denials)]
+        what = "; ".join(f"“{(f.evidence or f.item)[:140]}” ({source_of(f)})" for f in reported[:3])
+        if undisclosed:
+            out.append(
+                make_finding(
+                    "undisclosed_incident",
+                    domain="cybersecurity",
+                    finding_type="risk",
+                    title=f"Security incident contradicts the 'no incidents' answer ({entity})",
+                    description=(
+                        f"One document says there were no security incidents; another describes one: {what}. "
+                        "An undisclosed incident puts the other self-reported answers in doubt too."
+                    ),
+                    reasoning=f"{len(denials)} statement(s) deny incidents and {len(undisclosed)} describe one, in different documents.",
+                    severity="high",
+                    phase="day_1",
+                    mitigation="Request the incident report, root cause and remediation evidence; treat the questionnaire as unverified.",
+                    contradicts=denials + undisclosed,
+                    triggers=[f for f in reported if f not in undisclosed],
+                    details={"entity": entity},
+                )
             )
-        )
+        else:
+            out.append(
+                make_finding(
+                    "incidents_to_investigate",
+                    domain="cybersecurity",
+                    finding_type="risk",
+                    title=f"Security incidents to investigate ({entity})",
+                    description=f"The data room describes security incidents: {what}. Root cause, remediation and any regulator notification must be confirmed.",
+                    reasoning=f"{len(reported)} incident statement(s) in the documents.",
+                    severity="high",
+                    phase="day_1",
+                    mitigation="Request the incident reports and remediation evidence; consider a compromise assessment before close.",
+                    triggers=reported,
+                    details={"entity": entity},
+                )
+            )
     return out
 
 
 _NO_INCIDENT = re.compile(r"\bno (?:material |reportable |known )?(?:security )?(?:incidents?|breach(?:es)?)\b|\bnone reported\b", re.IGNORECASE)
-_NOT_AN_INCIDENT = re.compile(r"\b(?:no (?:\w+ ){0,3}(?:notification|breach)s? (?:were |was )?filed|test|exercise|simulat\w*|tabletop|insurance (?:cover|policy))\b", re.IGNORECASE)
+_NOT_AN_INCIDENT = re.compile(
+    r"\b(?:no (?:\w+ ){0,3}(?:notifications?|breach(?:es)?) (?:were |was )?filed|nothing was filed|(?:penetration|pen|assumed-breach|red[- ]team) test\w*|"
+    r"exercise|simulat\w*|tabletop|insurance (?:cover|policy))\b",
+    re.IGNORECASE,
+)
 
 
 def _figures(view: DealView) -> list[FindingItem]:
@@ -182,9 +207,9 @@ def _figures(view: DealView) -> list[FindingItem]:
             make_finding(
                 "conflicting_figures",
                 domain=facts[0].domain,
-                finding_type="recommendation",
-                title=f"Reconcile conflicting figures: {label} ({entity})",
-                description=f"The {entity} documents give different figures for the {label}: {values_text}. Estimates that depend on it use the range.",
+                finding_type="risk",
+                title=f"Conflicting figures: {label} ({entity})",
+                description=f"The {entity} documents give different figures for the {label}: {values_text}. Plans and estimates that depend on it use the range until it is reconciled.",
                 reasoning=f"Two or more statements give different values for the same measure ({values_text}).",
                 severity="medium",
                 phase="day_1",

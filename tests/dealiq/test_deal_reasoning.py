@@ -194,7 +194,7 @@ def test_different_figures_for_the_same_subject_are_linked_both_ways():
     b = fact("target", "infrastructure", "server_inventory", "Virtual servers", "VM count: 134", doc=2, count="134")
     a = FactRecord(a.key + "a", *[getattr(a, n) for n in ("entity", "domain", "category", "item", "details", "evidence", "document_id", "pages")])
     [finding] = reason_deal(deal("acquisition", REF), [a, b])
-    assert finding.finding_type == "recommendation" and "120" in finding.description and "134" in finding.description
+    assert finding.finding_type == "risk" and "120" in finding.description and "134" in finding.description
     assert set(link_types(finding).values()) == {"contradicts"} and len(finding.links) == 2
 
 
@@ -391,3 +391,14 @@ def test_change_of_control_terms_are_a_risk_of_the_contract(row, severity):
 def test_a_contract_with_no_change_of_control_terms_far_from_completion_is_nothing():
     row = fact("target", "applications", "contract", "Row", "Vendor: Acme; Service: ERP; End: 2030-01-31; Assignment: notify only", vendor="Acme")
     assert reason_deal(deal("acquisition", REF), [row]) == []
+
+
+def test_incidents_are_one_finding_and_tests_are_not_incidents():
+    facts = [
+        fact("target", "cybersecurity", "incident", "Incident 1", "A phishing e-mail led to a compromised finance mailbox in 2025.", doc=1),
+        fact("target", "cybersecurity", "incident", "Incident 2", "Ransomware hit the Leeds depot file server in May 2026.", doc=2),
+        fact("target", "cybersecurity", "security_incident", "Test", "The assumed-breach test from a plant PC reached the domain controller.", doc=3),
+    ]
+    [finding] = reason_deal(deal("acquisition", REF), facts)
+    assert finding.title == "Security incidents to investigate (target)"
+    assert set(link_types(finding)) == {facts[0].key, facts[1].key}

@@ -162,7 +162,7 @@ def test_contradicting_figures_are_linked_as_contradictions(engine):
         engine, "infrastructure", target=["46 servers on Windows Server 2012 R2.", "Operating system: W2K12R2; Servers: 40"]
     )
     found = by_title(findings)
-    conflict = found["Reconcile conflicting figures: Windows Server 2012 R2 count (target)"]
+    conflict = found["Conflicting figures: Windows Server 2012 R2 count (target)"]
     assert [l.link_type for l in conflict.links] == ["contradicts", "contradicts"]
     assert {l.fact_key for l in conflict.links} == {r.key for r in records}
     assert "40 (doc2.md p.1), 46 (doc1.md p.1)" in conflict.description
