@@ -142,7 +142,10 @@ def _incidents(view: DealView) -> list[FindingItem]:
         if not reported:
             continue
         undisclosed = [f for f in reported if any(document_of(f) != document_of(d) for d in denials)]
-        what = "; ".join(f"“{(f.evidence or f.item)[:140]}” ({source_of(f)})" for f in reported[:3])
+        what = "; ".join(f"“{(f.evidence or f.item)[:160]}” ({source_of(f)})" for f in reported[:4])
+        kinds = sorted({kind for f in reported for kind, pattern in _INCIDENT_KINDS.items() if pattern.search(f.evidence or "")})
+        if kinds:
+            what += f" (as described: {', '.join(kinds)})"
         if undisclosed:
             out.append(
                 make_finding(
@@ -182,6 +185,13 @@ def _incidents(view: DealView) -> list[FindingItem]:
     return out
 
 
+# How an analyst names what a statement describes, so the finding says it in the usual words.
+_INCIDENT_KINDS = {
+    "business e-mail compromise (BEC)": re.compile(r"mailbox (?:was )?compromis|e-?mail (?:account )?compromis|\bBEC\b|wire (?:transfer|payment)|payment (?:was )?redirect|invoice fraud|bank details", re.I),
+    "ransomware": re.compile(r"ransomware|encrypted (?:\w+ ){0,3}(?:servers?|files|shares)", re.I),
+    "data breach": re.compile(r"exfiltrat|data (?:breach|leak)|records (?:were )?(?:exposed|stolen)", re.I),
+    "account takeover / phishing": re.compile(r"phishing|credential (?:theft|harvest)|account takeover", re.I),
+}
 _NO_INCIDENT = re.compile(r"\bno (?:material |reportable |known )?(?:security )?(?:incidents?|breach(?:es)?)\b|\bnone reported\b", re.IGNORECASE)
 _NOT_AN_INCIDENT = re.compile(
     r"\b(?:no (?:\w+ ){0,3}(?:notifications?|breach(?:es)?) (?:were |was )?filed|nothing was filed|(?:penetration|pen|assumed-breach|red[- ]team) test\w*|"
