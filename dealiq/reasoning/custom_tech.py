@@ -26,7 +26,9 @@ _LEGACY = re.compile(
 )
 _NAME_KEYS = ("name", "application", "app", "system")
 _APP_NAME = re.compile(r"\b([A-Z][a-z]+[A-Z]\w+|[A-Z]{2,}[a-z]\w+)\b")  # CamelCase names: RxBridge, CustomsHub
-STACK_CATEGORIES = {"runtime", "platform_software", "web_server", "application_server", "framework"}
+# What an application row lists as its stack: reported with the application. Operating systems stay in
+# the estate findings (a server runs more than one application).
+STACK_CATEGORIES = {"runtime", "platform_software", "web_server", "application_server", "framework", "database"}
 
 
 _LABELLED = re.compile(r"\b(?:application|app|system|app name|application name|name)\s*:\s*([^;|,\n]{2,60})", re.IGNORECASE)
@@ -44,6 +46,16 @@ def _name(fact: FactRecord, rules: Rules) -> str | None:
     if release_of(fact, rules) is not None:
         return None  # "PHP 7.4" names the runtime, not the application
     return re.split(r"\s[(–-]\s?", fact.item.split(": ", 1)[-1])[0][:60]
+
+
+def _own_stack(fact: FactRecord, rules: Rules) -> bool:
+    """A runtime, middleware or database release that belongs to this one application (a row of its
+    own, not a shared estate line such as "SQL Server 2014: 9 instances")."""
+    release = release_of(fact, rules)
+    if release is None or rules.products.profile(release).category not in STACK_CATEGORIES:
+        return False
+    count = (fact.details or {}).get("count")
+    return not isinstance(count, int) or count <= 1
 
 
 def _unsupported(view: DealView, rules: Rules, facts: list[FactRecord]) -> list[str]:
@@ -78,9 +90,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
             continue
         evidence = facts + related
         # Runtimes and middleware of this application are reported here, not again as an estate.
-        view.covered.update(
-            f.key for f in related if (r := release_of(f, rules)) is not None and rules.products.profile(r).category in STACK_CATEGORIES
-        )
+        view.covered.update(f.key for f in related if _own_stack(f, rules))
         out.append(
             make_finding(
                 "custom_unsupported_runtime",

@@ -185,7 +185,7 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 finding_type="risk",
                 title=f"Contract ends near close: {party}",
                 description=(
-                    f"The {entity}'s contract with {party} ends on {end.isoformat()}, {when} the completion date "
+                    f"The {entity}'s contract with {party}{_service_text(in_window)} ends on {end.isoformat()}, {when} the completion date "
                     f"{reference.isoformat()}{f'; notice period {notice}' if notice else ''}. A lapse or a rushed renewal "
                     f"around completion disrupts the service or weakens the negotiating position.{disagree}"
                 ),
@@ -215,6 +215,14 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
             )
         )
     return out
+
+
+def _service_text(hits) -> str:
+    """What the contract covers, in the register's words ("CargoWise licences", "MPLS WAN, 14 sites")."""
+    services = sorted({str((f.details or {}).get("service")) for f, _, _ in hits if (f.details or {}).get("service")})
+    if services:
+        return f" ({'; '.join(s[:80] for s in services[:2])})"
+    return f" (“{(hits[0][0].evidence or '')[:120]}”)"
 
 
 def _change_of_control(view: DealView, entity: str, hits, clauses: list[FactRecord]) -> FindingItem:
