@@ -11,17 +11,18 @@ from .context import Rules
 from .emit import make_finding, quotes
 from .view import DealView
 
-# function: (label, cost item, measure for the quantity, phase, severity)
+# function: (label, cost item, measure for the quantity, phase, severity, finding type). Core platforms
+# (ERP, e-mail, identity) are integration work; a second CRM or HR system is a consolidation decision.
 FUNCTIONS = {
-    "erp": ("ERP", "erp_integration", None, "long_term", "high"),
-    "email": ("email and collaboration", "email_integration", "mailbox_count", "100_day", "medium"),
-    "identity_provider": ("identity provider / SSO", "identity_integration", "user_count", "100_day", "medium"),
-    "directory": ("directory", "identity_integration", "user_count", "100_day", "medium"),
-    "crm": ("CRM", "crm_integration", None, "long_term", "medium"),
-    "hr": ("HR / payroll", "hr_integration", None, "long_term", "medium"),
-    "edr": ("EDR", "edr_integration", "endpoint_count", "100_day", "low"),
-    "siem": ("security monitoring", "siem_integration", None, "100_day", "low"),
+    "erp": ("ERP", "erp_integration", None, "long_term", "high", "work_item"),
+    "email": ("email and collaboration", "email_integration", "mailbox_count", "100_day", "medium", "work_item"),
+    "identity_provider": ("identity provider / SSO", "identity_integration", "user_count", "100_day", "medium", "work_item"),
+    "directory": ("directory", "identity_integration", "user_count", "100_day", "medium", "work_item"),
+    "crm": ("CRM", "crm_integration", None, "long_term", "medium", "recommendation"),
+    "hr": ("HR / payroll", "hr_integration", None, "long_term", "medium", "recommendation"),
 }
+# The buyer's security tooling the target is onboarded onto, whatever the target runs today.
+SECURITY_FUNCTIONS = {"siem": "security monitoring (SIEM / SOC)", "edr": "EDR"}
 # How a model may name a function in a fact's category.
 _CATEGORY_FUNCTIONS = {
     "erp": "erp", "email": "email", "mail": "email", "identity_provider": "identity_provider", "sso": "identity_provider",
@@ -64,7 +65,7 @@ def comparison(view: DealView) -> dict[str, dict]:
 def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     out = []
     table = comparison(view)
-    for function, (label, item, measure, phase, severity) in FUNCTIONS.items():
+    for function, (label, item, measure, phase, severity, finding_type) in FUNCTIONS.items():
         sides = table.get(function, {})
         target, buyer = sides.get("target", {}), sides.get("buyer", {})
         if not target or not buyer:
@@ -81,8 +82,9 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
             make_finding(
                 "platform_divergence",
                 domain=target_facts[0].domain,
-                finding_type="work_item",
-                title=f"Integrate {label}: target on {t_names}, buyer on {b_names}",
+                finding_type=finding_type,
+                title=(f"Integrate {label}" if finding_type == "work_item" else f"Decide on one {label}")
+                + f": target on {t_names}, buyer on {b_names}",
                 description=(
                     f"The target runs {t_names} for {label}; the buyer runs {b_names}. Moving the target onto the "
                     "buyer's platform is an integration work item."
@@ -93,11 +95,55 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 mitigation="Decide the target state in the integration plan; keep both running with interfaces until the migration completes.",
                 triggers=target_facts + buyer_facts,
                 supports=sized,
-                cost=(estimate.low, estimate.high) if estimate else None,
+                cost=(estimate.low, estimate.high) if estimate and finding_type == "work_item" else None,
                 currency=rules.costs.currency,
                 details={"function": function, "comparison": "different", "target": sorted(target), "buyer": sorted(buyer),
                          "cost_assumptions": [estimate.as_assumption()] if estimate else []},
             )
         )
+    out.extend(_security_onboarding(view, rules, table))
     return out
+
+
+def _security_onboarding(view: DealView, rules: Rules, table) -> list[FindingItem]:
+    if view.deal.deal_type == "carve_out" and not table.get("siem", {}).get("buyer"):
+        return []
+    buyer = {f: table.get(f, {}).get("buyer", {}) for f in SECURITY_FUNCTIONS}
+    if not any(buyer.values()):
+        return []
+    target_state = [
+        f for f in view.of("target")
+        if (f.details or {}).get("control") in SECURITY_FUNCTIONS or (f.details or {}).get("function") in SECURITY_FUNCTIONS
+    ]
+    buyer_facts = [f for fn in SECURITY_FUNCTIONS for p in sorted(buyer[fn]) for f in buyer[fn][p]]
+    stack = "; ".join(f"{SECURITY_FUNCTIONS[fn]}: {' and '.join(sorted(buyer[fn]))}" for fn in SECURITY_FUNCTIONS if buyer[fn])
+    estimates = [e for e in (rules.cost("siem_integration") if buyer["siem"] else None,
+                             rules.cost("edr_integration", _measure(view, "endpoint_count")) if buyer["edr"] else None) if e]
+    cost = (sum(e.low for e in estimates), sum(e.high for e in estimates)) if estimates else None
+    return [
+        make_finding(
+            "security_onboarding",
+            domain="cybersecurity",
+            finding_type="work_item",
+            title="Onboard the target onto the buyer's SOC and security tooling",
+            description=(
+                f"Connect the target's logs and endpoints to the buyer's security stack ({stack}) so the buyer's SOC sees the "
+                "target's alerts from Day 1; retire the target's own tools once covered."
+            ),
+            reasoning=f"The buyer runs {stack} ({quotes(buyer_facts)}); the target's current state: {quotes(target_state) if target_state else 'not described'}.",
+            severity="medium",
+            phase="day_1",
+            mitigation="Forward identity, EDR and firewall logs first; align log retention with the buyer's policy.",
+            triggers=target_state,
+            supports=buyer_facts,
+            cost=cost,
+            currency=rules.costs.currency,
+            details={"cost_assumptions": [e.as_assumption() for e in estimates]},
+        )
+    ]
+
+
+def _measure(view: DealView, name: str) -> int | None:
+    values = [f.details["value"] for f in view.of("target") if (f.details or {}).get("measure") == name and isinstance(f.details.get("value"), int)]
+    return max(values) if values else None
 
