@@ -114,6 +114,7 @@ def _security_onboarding(view: DealView, rules: Rules, table) -> list[FindingIte
     target_state = [
         f for f in view.of("target")
         if (f.details or {}).get("control") in SECURITY_FUNCTIONS or (f.details or {}).get("function") in SECURITY_FUNCTIONS
+        or _CATEGORY_FUNCTIONS.get(f.category.lower()) in SECURITY_FUNCTIONS
     ]
     buyer_facts = [f for fn in SECURITY_FUNCTIONS for p in sorted(buyer[fn]) for f in buyer[fn][p]]
     stack = "; ".join(f"{SECURITY_FUNCTIONS[fn]}: {' and '.join(sorted(buyer[fn]))}" for fn in SECURITY_FUNCTIONS if buyer[fn])

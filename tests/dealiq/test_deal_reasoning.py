@@ -402,3 +402,17 @@ def test_incidents_are_one_finding_and_tests_are_not_incidents():
     [finding] = reason_deal(deal("acquisition", REF), facts)
     assert finding.title == "Security incidents to investigate (target)"
     assert set(link_types(finding)) == {facts[0].key, facts[1].key}
+
+
+def test_a_second_crm_is_a_decision_and_the_buyers_soc_an_onboarding_item():
+    facts = [
+        fact("target", "applications", "crm", "CRM", "Sales use HubSpot.", product="HubSpot"),
+        fact("buyer", "applications", "crm", "CRM", "Group CRM is Salesforce.", doc=9, product="Salesforce"),
+        fact("buyer", "cybersecurity", "siem", "SOC", "Our SOC runs on Microsoft Sentinel.", doc=9, product="Microsoft Sentinel"),
+        fact("target", "cybersecurity", "siem", "Monitoring", "Firewall logs are kept for 30 days; there is no SIEM."),
+    ]
+    found = titles(reason_deal(deal("merger", REF), facts))
+    assert found["Decide on one CRM: target on HubSpot, buyer on Salesforce"].finding_type == "recommendation"
+    onboarding = found["Onboard the target onto the buyer's SOC and security tooling"]
+    assert onboarding.finding_type == "work_item" and "Microsoft Sentinel" in onboarding.description
+    assert {l.link_type for l in onboarding.links} == {"triggers", "supports"}
