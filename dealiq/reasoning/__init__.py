@@ -27,6 +27,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("lifecycle", lifecycle.findings),
     ("contracts", dates.contract_findings),
     ("tsa_terms", dates.tsa_findings),
+    ("licence_transfer", dates.transfer_findings),
     ("address_overlap", network.findings),
     ("platforms", platforms.findings),
     ("buyer_gates", gates.findings),

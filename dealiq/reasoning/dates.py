@@ -57,6 +57,7 @@ _NOT_PARTIES = re.compile(r"^(?:The|Our|Their|His|Her|This|That|Current|New|Cont
 _PARTY_BEFORE = re.compile(
     r"\b([A-Z][\w&+.\-]*(?:\s[A-Z][\w&+.\-]*){0,2})\s+(?:[a-z]+\s){0,2}?(?:contract|agreement|licen[cs]e|subscription|support|maintenance|renewal)\b"
 )
+_PARTY_LABEL = re.compile(r"\b(?:vendor|supplier|provider|counterparty)\s*:\s*([A-Z][^;|,\n]{1,50})", re.IGNORECASE)
 _PARTY_WITH = re.compile(r"\b(?:with|from|by)\s+([A-Z][\w&+.\-]*(?:\s[A-Z][\w&+.\-]*){0,2})")
 
 
@@ -75,6 +76,8 @@ def _party(fact: FactRecord) -> str | None:
     for key in _PARTY_KEYS:
         if details.get(key):
             return str(details[key])
+    if match := _PARTY_LABEL.search(fact.evidence or ""):
+        return match.group(1).strip()
     for pattern in (_PARTY_WITH, _PARTY_BEFORE):
         for match in pattern.finditer(f"{fact.evidence} "):
             words = [w for w in match.group(1).split() if not _NOT_PARTIES.match(w)]
@@ -326,6 +329,74 @@ def tsa_findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 triggers=tsa_facts,
                 supports=rule_facts,
                 details={"tsa_months": term, "migration_months": months},
+            )
+        )
+    return out
+
+
+_NOT_TRANSFERABLE = re.compile(
+    r"\b(?:non-?transferable|not (?:be )?(?:transferable|transferrable)|coverage ends when|ends when (?:the )?company leaves|"
+    r"(?:licen[cs]ed|allocated) (?:by|through) (?:the )?(?:\w+ ){0,3}(?:sponsor|parent|seller|investor|portfolio))\b",
+    re.IGNORECASE,
+)
+_HOLDER = re.compile(r"\b(?:contract holder|contracting (?:entity|party)|licensee|licen[cs]e holder|signed by|held by)\s*:?\s*([^;|,\n]{3,60})", re.IGNORECASE)
+_HOLDER_KEYS = ("contracting_entity", "contract_holder", "licensee", "holder")
+
+
+def _holder(fact: FactRecord) -> str | None:
+    details = fact.details or {}
+    for key in _HOLDER_KEYS:
+        if details.get(key):
+            return str(details[key]).strip()
+    match = _HOLDER.search(fact.evidence or "")
+    return match.group(1).strip() if match else None
+
+
+def _is_target(holder: str, view: DealView) -> bool:
+    generic = {"group", "holding", "holdings", "limited", "company", "services", "technologies", "international"}
+    words = lambda text: {w for w in re.findall(r"[a-z]{4,}", (text or "").lower())} - generic
+    return bool(words(holder) & words(view.deal.target_name))
+
+
+def transfer_findings(view: DealView, rules: Rules) -> list[FindingItem]:
+    """Licences and contracts the target uses but does not hold (a sponsor's, parent's or seller's, or
+    marked non-transferable): they lapse or need a new contract at completion."""
+    by_party: dict[str, tuple[list[FactRecord], str, bool]] = {}
+    for fact in view.of("target"):
+        if not _is_contract(view, fact) and not _NOT_TRANSFERABLE.search(fact.evidence or ""):
+            continue
+        lapses = bool(_NOT_TRANSFERABLE.search(fact.evidence or ""))
+        holder = _holder(fact)
+        if not lapses and (not holder or _is_target(holder, view) or view.is_carve_out):
+            continue  # in a carve-out the seller's contracts are the separation rule's
+        party = _party(fact)
+        if not party:
+            continue
+        facts, _, flag = by_party.get(_party_key(party), ([], holder or "", False))
+        by_party[_party_key(party)] = (facts + [fact], holder or "", flag or lapses)
+    out = []
+    for _, (facts, holder, lapses) in sorted(by_party.items()):
+        party = _structured_party(facts[0]) or _party(facts[0]) or "contract"
+        systems = systems_in(" ".join(f.evidence or "" for f in facts))
+        critical = lapses and bool(systems & {"security operations", "identity", "network"})
+        out.append(
+            make_finding(
+                "licence_not_transferable",
+                domain=_contract_domain(view, facts),
+                finding_type="risk",
+                title=f"Licence or contract does not transfer at completion: {party}",
+                description=(
+                    f"The target uses {party}{_service_text([(f, None, party) for f in facts])}"
+                    + (f", held by {holder}" if holder else "")
+                    + (", and the terms say it does not transfer or ends when ownership changes" if lapses else "")
+                    + ": the service lapses at completion unless a new contract is in place."
+                ),
+                reasoning=f"Holder and transfer terms as stated ({quotes(facts)}).",
+                severity="critical" if critical else "high",
+                phase="day_1",
+                mitigation="Contract directly with the vendor (or move onto the buyer's licences) before completion; make it a completion condition for security tooling.",
+                triggers=facts,
+                details={"holder": holder, "lapses": lapses},
             )
         )
     return out

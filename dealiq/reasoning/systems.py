@@ -10,7 +10,7 @@ SYSTEMS = {
     "network": r"\bWAN\b|MPLS|SD-?WAN|network|internet (?:access|breakout)|firewall",
     "hosting": r"data ?cent(?:re|er)|hosting|colocation|\bservers?\b|infrastructure|VMware|private cloud",
     "service desk": r"service ?desk|help ?desk|IT support|end-user support|desktop support",
-    "security operations": r"\bSOC\b|\bSIEM\b|security operations|security monitoring",
+    "security operations": r"\bSOC\b|\bSIEM\b|\bMDR\b|\bEDR\b|endpoint detection|CrowdStrike|SentinelOne|security operations|security monitoring|security awareness",
     "HR / payroll": r"\bHR\b|payroll|Workday|SuccessFactors|HCM",
     "CRM": r"\bCRM\b|Salesforce",
     "licences": r"licen[cs]e|enterprise agreement|\bEA\b",

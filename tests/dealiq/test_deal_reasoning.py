@@ -416,3 +416,21 @@ def test_a_second_crm_is_a_decision_and_the_buyers_soc_an_onboarding_item():
     onboarding = found["Onboard the target onto the buyer's SOC and security tooling"]
     assert onboarding.finding_type == "work_item" and "Microsoft Sentinel" in onboarding.description
     assert {l.link_type for l in onboarding.links} == {"triggers", "supports"}
+
+
+@pytest.mark.parametrize(
+    "row, severity",
+    [
+        ("Vendor: SentinelOne; Service: EDR for 400 endpoints; Contract holder: Blue Fir Capital; Non-transferable", "critical"),
+        ("Vendor: Miro; Service: whiteboard licences; licensed through the investor's portfolio programme", "high"),
+    ],
+)
+def test_licences_the_target_does_not_hold_lapse_at_completion(row, severity):
+    licence = fact("target", "applications", "contract", "Licence", row)
+    [finding] = reason_deal(deal("acquisition", REF), [licence])
+    assert finding.title.startswith("Licence or contract does not transfer at completion: ") and finding.severity == severity
+
+
+def test_a_contract_the_target_holds_itself_transfers():
+    own = fact("target", "applications", "contract", "Licence", "Vendor: Miro; Service: whiteboard; Contract holder: Target Co Ltd; End: 2030-01-31")
+    assert reason_deal(deal("acquisition", REF), [own]) == []
