@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.dispatch import Signal
@@ -41,12 +42,13 @@ def finalize_run(run_id: int) -> str:
         # keeps what its finished domains found, so the layer's findings are kept for those domains.
         done_domains = [d for d in run.domains if d not in {s.domain for s in failed}]
         deal_counts: dict[str, int] = {}
-        try:
-            with transaction.atomic():  # a savepoint: a failure leaves none of its rows behind
-                deal_counts = reason_over_deal(run, done_domains)
-        except Exception as exc:  # a rule bug must not leave the run hanging: fail it readably
-            logger.exception("deal-level reasoning failed for run %s", run_id)
-            error = "; ".join(filter(None, [error, f"deal-level reasoning: {type(exc).__name__}: {exc}"]))
+        if settings.DEALIQ_DEAL_REASONING:
+            try:
+                with transaction.atomic():  # a savepoint: a failure leaves none of its rows behind
+                    deal_counts = reason_over_deal(run, done_domains)
+            except Exception as exc:  # a rule bug must not leave the run hanging: fail it readably
+                logger.exception("deal-level reasoning failed for run %s", run_id)
+                error = "; ".join(filter(None, [error, f"deal-level reasoning: {type(exc).__name__}: {exc}"]))
         counts = _counts_by_domain(run)
         run.counts = counts
         run.fact_count = sum(c["facts"] for c in counts.values())
