@@ -31,6 +31,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("address_overlap", network.findings),
     ("platforms", platforms.findings),
     ("buyer_gates", gates.findings),
+    ("buyer_timelines", gates.timeline_findings),
     ("separation", separation.findings),
     ("contradictions", contradictions.findings),
     ("key_people", people.findings),

@@ -95,3 +95,52 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
             )
         )
     return out
+
+
+_PERIOD = re.compile(r"\bwithin (\d{1,3}) (days|months)\b|\bby (?:day|month) (\d{1,3})\b", re.IGNORECASE)
+_MOVE = re.compile(r"\b(?:migrat\w*|move[sd]?|moving|onboard\w*|consolidat\w*|transition\w*|integrat\w*|decommission\w*|retire[sd]?|re-?platform\w*|convert\w*)\b", re.IGNORECASE)
+_RULE_ID = re.compile(r"(?-i:\b[A-Z]{1,4}-\d{1,3}\b)")
+
+
+def timeline_findings(view: DealView, rules: Rules) -> list[FindingItem]:
+    """A buyer rule that moves the target onto its platforms within a period is a work item with a date:
+    the deadline is computed from the completion date here."""
+    from ..eol.catalogue import add_months
+    import datetime as dt
+
+    out, seen = [], set()
+    for fact in view.of("buyer"):
+        text = fact.evidence or fact.item
+        if fact.category != "integration_rule" and not _REQUIREMENT.search(text):
+            continue
+        period = _PERIOD.search(text)
+        if not period or not _MOVE.search(text):
+            continue
+        number = int(period.group(1) or period.group(3))
+        unit = (period.group(2) or ("days" if "day" in period.group(0).lower() else "months")).lower()
+        days = number if unit.startswith("day") else number * 30
+        deadline = view.reference_date + dt.timedelta(days=number) if unit.startswith("day") else add_months(view.reference_date, number)
+        rule_id = _RULE_ID.search(text)
+        label = rule_id.group(0) if rule_id else " ".join(re.sub(r"[^\w/ .-]", " ", text).split()[:8])
+        if label in seen:
+            continue
+        seen.add(label)
+        out.append(
+            make_finding(
+                "buyer_timeline",
+                domain=fact.domain,
+                finding_type="work_item",
+                title=f"Integration to the buyer's timeline: {label}",
+                description=(
+                    f"The buyer's rule ({quotes([fact])}) sets {number} {unit} from completion: done by {deadline.isoformat()}. "
+                    "The target's current platforms and the TSA must allow it."
+                ),
+                reasoning=f"Completion {view.reference_date.isoformat()} + {number} {unit} = {deadline.isoformat()}.",
+                severity="high" if days <= 90 else "medium",
+                phase="day_1" if days <= 30 else ("100_day" if days <= 100 else "long_term"),
+                mitigation="Plan the migration backwards from the deadline; raise an exception with the buyer early where it cannot be met.",
+                triggers=[fact],
+                details={"deadline": deadline.isoformat()},
+            )
+        )
+    return out

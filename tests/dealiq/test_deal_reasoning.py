@@ -434,3 +434,18 @@ def test_licences_the_target_does_not_hold_lapse_at_completion(row, severity):
 def test_a_contract_the_target_holds_itself_transfers():
     own = fact("target", "applications", "contract", "Licence", "Vendor: Miro; Service: whiteboard; Contract holder: Target Co Ltd; End: 2030-01-31")
     assert reason_deal(deal("acquisition", REF), [own]) == []
+
+
+@pytest.mark.parametrize(
+    "rule, days, phase",
+    [
+        ("IR-02 All users and mailboxes are migrated to our Entra ID tenant within 90 days of close.", 90, "100_day"),
+        ("New companies consolidate onto our ERP within 18 months of completion.", None, "long_term"),
+    ],
+)
+def test_a_buyer_timeline_is_a_dated_work_item(rule, days, phase):
+    buyer = fact("buyer", "applications", "integration_rule", "Rule", rule, doc=9)
+    [finding] = reason_deal(deal("acquisition", REF), [buyer])
+    assert finding.finding_type == "work_item" and finding.phase == phase
+    deadline = (REF + dt.timedelta(days=days)).isoformat() if days else "2028-05-23"
+    assert deadline in finding.description
