@@ -61,14 +61,31 @@ def _measures(fact: FactRecord) -> list[tuple[str, float]]:
     ]
 
 
+# A control named in words, for statements that carry no control detail (a model's fact, an audit finding).
+_CONTROL_WORDS = {
+    "mfa": re.compile(r"\bMFA\b|multi-?factor|\b2FA\b", re.I),
+    "edr": re.compile(r"\bEDR\b|endpoint detection|CrowdStrike|Defender for Endpoint|SentinelOne", re.I),
+    "pam": re.compile(r"\bPAM\b|privileged (?:access|accounts?)|CyberArk|Domain Admins?", re.I),
+    "jml": re.compile(r"\bleavers?\b|joiner|offboard\w*|de-?provision\w*", re.I),
+    "access_review": re.compile(r"access reviews?|recertification", re.I),
+    "dr_test": re.compile(r"disaster recovery|\bDR\b (?:test|failover)|failover test", re.I),
+    "backup": re.compile(r"\bbackups?\b|restore test", re.I),
+}
+_AUDIT = re.compile(r"\b(?:NC-?\d+|nonconformit\w*|audit\w*|observation|pen(?:etration)? test\w*|assessment)\b", re.I)
+CONTROL_LABELS.update({"jml": "leaver process (joiner-mover-leaver)"})
+
+
 def _topic(fact: FactRecord) -> str | None:
     details = fact.details or {}
     if details.get("control"):
         group = details.get("certification") or ""
         return f"{details['control']}:{group}" if group else str(details["control"])
-    if details.get("rule"):
-        return None
-    return fact.category.lower() if fact.category.lower() in CONTROL_LABELS else None
+    if not details.get("rule") and fact.category.lower() in CONTROL_LABELS:
+        return fact.category.lower()
+    if details.get("rule") and not _AUDIT.search(fact.evidence or ""):
+        return None  # an offline fact about something else that names a control, or a rule (a requirement, not a state)
+    named = [c for c, pattern in _CONTROL_WORDS.items() if pattern.search(f"{fact.item} {fact.evidence}")]
+    return named[0] if len(named) == 1 else None
 
 
 def findings(view: DealView, rules: Rules) -> list[FindingItem]:

@@ -26,7 +26,8 @@ _DATE_IN_TEXT = re.compile(
 _CIDR = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?!\d)")
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?%")
 _NEGATIVE = re.compile(
-    r"\b(?:no|not|none|never|without|lacks?|lacking|missing|absent|disabled|n/a|unavailable|untested|"
+    r"\b(?:no|not|none|never|without|lacks?|lacking|missing|absent|disabled|n/a|unavailable|untested|still (?:enabled|active|open)|"
+    r"overdue|not evidenced|nonconformit\w*|deferred|postponed|outside|excluded|lapsed|expired|"
     r"not yet|no longer|has not been|have not been|was not|were not|isn['’]t|aren['’]t|doesn['’]t|don['’]t)\b",
     re.IGNORECASE,
 )

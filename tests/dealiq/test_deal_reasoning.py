@@ -449,3 +449,11 @@ def test_a_buyer_timeline_is_a_dated_work_item(rule, days, phase):
     assert finding.finding_type == "work_item" and finding.phase == phase
     deadline = (REF + dt.timedelta(days=days)).isoformat() if days else "2028-05-23"
     assert deadline in finding.description
+
+
+def test_an_audit_finding_contradicts_a_policy_claim():
+    policy = fact("buyer", "identity_access", "lifecycle", "Leavers", "Leavers lose access to all systems within 24 hours (automated).", doc=1)
+    audit = fact("buyer", "identity_access", "audit", "Audit", "Nonconformity NC-3: 37 leaver accounts still enabled in Entra ID.", doc=2)
+    findings = [f for f in reason_deal(deal("merger", REF), [policy, audit]) if f.details["rule"] == "conflicting_statements"]
+    [finding] = findings
+    assert link_types(finding) == {policy.key: "contradicts", audit.key: "contradicts"}
