@@ -9,7 +9,16 @@ from django.db.models import Count
 from django.dispatch import Signal
 from django.utils import timezone
 
-from ..models import AnalysisRun, EventSeverity, Fact, Finding, Gap, RunStatus, RunStep, StepStatus
+from ..models import (
+    AnalysisRun,
+    EventSeverity,
+    Fact,
+    Finding,
+    Gap,
+    RunStatus,
+    RunStep,
+    StepStatus,
+)
 from .audit import record_event, truncate_error
 from .deal_reasoning import reason_over_deal
 from .steps import all_domains_finished

@@ -12,10 +12,20 @@ Each rule is a function `(DealView, Rules) -> list[FindingItem]` listed in RULES
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ..schemas import DealContext, FactLink, FactRecord, FindingItem, GapRecord
-from . import contradictions, custom_tech, dates, gates, lifecycle, network, people, platforms, separation
+from . import (
+    contradictions,
+    custom_tech,
+    dates,
+    gates,
+    lifecycle,
+    network,
+    people,
+    platforms,
+    separation,
+)
 from .context import Rules
 from .view import DealView
 

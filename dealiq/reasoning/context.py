@@ -16,7 +16,7 @@ class Rules:
     costs: CostModel
 
     @classmethod
-    def load(cls, rules_dir: str | None = None) -> "Rules":
+    def load(cls, rules_dir: str | None = None) -> Rules:
         return cls(ProductRules.load(rules_dir), CostModel.load(rules_dir))
 
     def domain_of(self, release: Release, fact: FactRecord) -> str:

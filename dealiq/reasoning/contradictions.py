@@ -63,15 +63,15 @@ def _measures(fact: FactRecord) -> list[tuple[str, float]]:
 
 # A control named in words, for statements that carry no control detail (a model's fact, an audit finding).
 _CONTROL_WORDS = {
-    "mfa": re.compile(r"\bMFA\b|multi-?factor|\b2FA\b", re.I),
-    "edr": re.compile(r"\bEDR\b|endpoint detection|CrowdStrike|Defender for Endpoint|SentinelOne", re.I),
-    "pam": re.compile(r"\bPAM\b|privileged (?:access|accounts?)|CyberArk|Domain Admins?", re.I),
-    "jml": re.compile(r"\bleavers?\b|joiner|offboard\w*|de-?provision\w*", re.I),
-    "access_review": re.compile(r"access reviews?|recertification", re.I),
-    "dr_test": re.compile(r"disaster recovery|\bDR\b (?:test|failover)|failover test", re.I),
-    "backup": re.compile(r"\bbackups?\b|restore test", re.I),
+    "mfa": re.compile(r"\bMFA\b|multi-?factor|\b2FA\b", re.IGNORECASE),
+    "edr": re.compile(r"\bEDR\b|endpoint detection|CrowdStrike|Defender for Endpoint|SentinelOne", re.IGNORECASE),
+    "pam": re.compile(r"\bPAM\b|privileged (?:access|accounts?)|CyberArk|Domain Admins?", re.IGNORECASE),
+    "jml": re.compile(r"\bleavers?\b|joiner|offboard\w*|de-?provision\w*", re.IGNORECASE),
+    "access_review": re.compile(r"access reviews?|recertification", re.IGNORECASE),
+    "dr_test": re.compile(r"disaster recovery|\bDR\b (?:test|failover)|failover test", re.IGNORECASE),
+    "backup": re.compile(r"\bbackups?\b|restore test", re.IGNORECASE),
 }
-_AUDIT = re.compile(r"\b(?:NC-?\d+|nonconformit\w*|audit\w*|observation|pen(?:etration)? test\w*|assessment)\b", re.I)
+_AUDIT = re.compile(r"\b(?:NC-?\d+|nonconformit\w*|audit\w*|observation|pen(?:etration)? test\w*|assessment)\b", re.IGNORECASE)
 CONTROL_LABELS.update({"jml": "leaver process (joiner-mover-leaver)"})
 
 
@@ -125,7 +125,7 @@ def _versions(view: DealView, rules: Rules) -> list[FindingItem]:
         involved = sorted({d for pair in pairs for d in pair})
         facts = [f for d in involved for v in sorted(by_doc[d]) for f in by_doc[d][v]]
         said = "; ".join(
-            f"{source_of(by_doc[d][sorted(by_doc[d])[0]][0])}: "
+            f"{source_of(by_doc[d][min(by_doc[d])][0])}: "
             + ", ".join(sorted({release_of(f, rules).display_name for v in by_doc[d] for f in by_doc[d][v]}))
             for d in involved
         )
@@ -204,10 +204,10 @@ def _incidents(view: DealView) -> list[FindingItem]:
 
 # How an analyst names what a statement describes, so the finding says it in the usual words.
 _INCIDENT_KINDS = {
-    "business e-mail compromise (BEC)": re.compile(r"mailbox (?:was )?compromis|e-?mail (?:account )?compromis|\bBEC\b|wire (?:transfer|payment)|payment (?:was )?redirect|invoice fraud|bank details", re.I),
-    "ransomware": re.compile(r"ransomware|encrypted (?:\w+ ){0,3}(?:servers?|files|shares)", re.I),
-    "data breach": re.compile(r"exfiltrat|data (?:breach|leak)|records (?:were )?(?:exposed|stolen)", re.I),
-    "account takeover / phishing": re.compile(r"phishing|credential (?:theft|harvest)|account takeover", re.I),
+    "business e-mail compromise (BEC)": re.compile(r"mailbox (?:was )?compromis|e-?mail (?:account )?compromis|\bBEC\b|wire (?:transfer|payment)|payment (?:was )?redirect|invoice fraud|bank details", re.IGNORECASE),
+    "ransomware": re.compile(r"ransomware|encrypted (?:\w+ ){0,3}(?:servers?|files|shares)", re.IGNORECASE),
+    "data breach": re.compile(r"exfiltrat|data (?:breach|leak)|records (?:were )?(?:exposed|stolen)", re.IGNORECASE),
+    "account takeover / phishing": re.compile(r"phishing|credential (?:theft|harvest)|account takeover", re.IGNORECASE),
 }
 _NO_INCIDENT = re.compile(r"\bno (?:material |reportable |known )?(?:security )?(?:incidents?|breach(?:es)?)\b|\bnone reported\b", re.IGNORECASE)
 _NOT_AN_INCIDENT = re.compile(

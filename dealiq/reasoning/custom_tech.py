@@ -88,7 +88,6 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
         runtimes = _unsupported(view, rules, facts + related)
         if not runtimes:
             continue
-        evidence = facts + related
         # Runtimes and middleware of this application are reported here, not again as an estate.
         view.covered.update(f.key for f in related if _own_stack(f, rules))
         out.append(

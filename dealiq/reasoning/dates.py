@@ -11,7 +11,7 @@ from ..eol.catalogue import add_months, months_between
 from ..schemas import FactRecord, FindingItem
 from .context import Rules
 from .emit import make_finding, quotes
-from .systems import systems_in, domain_for_systems
+from .systems import domain_for_systems, systems_in
 from .view import DealView, dates_in, document_of
 
 WINDOW_MONTHS = 6
@@ -90,8 +90,7 @@ def _party(fact: FactRecord) -> str | None:
     return None
 
 
-_MONTH_WORDS = {m.lower() for m in ("January February March April May June July August September October November December "
-                                     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Contract Supplier Vendor Service").split()}
+_MONTH_WORDS = {m.lower() for m in ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Contract", "Supplier", "Vendor", "Service"]}
 
 
 def _party_key(party: str) -> str:
@@ -115,7 +114,7 @@ def _contract_domain(view: DealView, facts: list[FactRecord]) -> str:
     if _STAFFING.search(text):
         return "organization"
     systems = systems_in(text) - {"licences"}
-    if not re.search(r"data ?cent(?:re|er)|coloc|rack|cross-connect", text, re.I):
+    if not re.search(r"data ?cent(?:re|er)|coloc|rack|cross-connect", text, re.IGNORECASE):
         systems -= {"hosting"}  # "Hosting: SaaS" in an application row is not a data-centre contract
     return domain_for_systems(systems, "applications")
 
@@ -230,7 +229,7 @@ def _service_text(hits) -> str:
 
 def _change_of_control(view: DealView, entity: str, hits, clauses: list[FactRecord]) -> FindingItem:
     party = _structured_party(clauses[0]) or _party(clauses[0]) or "contract"
-    terminates = any(re.search(r"terminat|not (?:be )?(?:assignable|transferable)|non-?transferable", f.evidence or "", re.I) for f in clauses)
+    terminates = any(re.search(r"terminat|not (?:be )?(?:assignable|transferable)|non-?transferable", f.evidence or "", re.IGNORECASE) for f in clauses)
     return make_finding(
         "change_of_control",
         domain=_contract_domain(view, [f for f, _, _ in hits]),

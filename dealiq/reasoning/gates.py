@@ -61,9 +61,12 @@ def _target_shortfall(view: DealView, rules: Rules, control: str) -> list[FactRe
         if details.get("control"):
             if details["control"] == control and details.get("status") in (ABSENT, PARTIAL):
                 short.append(fact)
-        elif not details.get("rule") and _COMPILED[control].search(f"{fact.item} {fact.category.replace('_', ' ')}"):
-            if status_of(fact) in (ABSENT, PARTIAL):
-                short.append(fact)
+        elif (
+            not details.get("rule")
+            and _COMPILED[control].search(f"{fact.item} {fact.category.replace('_', ' ')}")
+            and status_of(fact) in (ABSENT, PARTIAL)
+        ):
+            short.append(fact)
     return short
 
 
@@ -105,8 +108,9 @@ _RULE_ID = re.compile(r"(?-i:\b[A-Z]{1,4}-\d{1,3}\b)")
 def timeline_findings(view: DealView, rules: Rules) -> list[FindingItem]:
     """A buyer rule that moves the target onto its platforms within a period is a work item with a date:
     the deadline is computed from the completion date here."""
-    from ..eol.catalogue import add_months
     import datetime as dt
+
+    from ..eol.catalogue import add_months
 
     out, seen = [], set()
     for fact in view.of("buyer"):

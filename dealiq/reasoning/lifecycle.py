@@ -8,7 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..eol.catalogue import EOL_SOON, PAST_EOL, SUPPORTED, Release, SupportAssessment, assess
+from ..eol.catalogue import (
+    EOL_SOON,
+    PAST_EOL,
+    SUPPORTED,
+    Release,
+    SupportAssessment,
+    assess,
+)
 from ..schemas import FactRecord, FindingItem
 from .context import Rules
 from .emit import make_finding, plural, quotes
@@ -64,7 +71,9 @@ def release_of(fact: FactRecord, rules: Rules) -> Release | None:
 
 
 def _family(release: Release, rules: Rules) -> str:
-    from ..eol.catalogue import _SHORT_PRODUCT_NAMES  # the names analysts use for each product
+    from ..eol.catalogue import (
+        _SHORT_PRODUCT_NAMES,  # the names analysts use for each product
+    )
 
     return FAMILIES.get(release.product) or _SHORT_PRODUCT_NAMES.get(release.product) or release.product_label
 

@@ -23,7 +23,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     overlaps = "; ".join(f"target {t} overlaps buyer {b}" for (t, b), _ in pairs[:6])
     sites = [f for f in view.of("target") if (f.details or {}).get("measure") == "site_count" and isinstance(f.details.get("value"), int)]
     estimate = rules.cost("ip_readdressing", max((f.details["value"] for f in sites), default=None), basis="site count stated")
-    common = dict(triggers=target_facts + buyer_facts, details={"overlaps": [list(k) for k, _ in pairs]})
+    common = {"triggers": target_facts + buyer_facts, "details": {"overlaps": [list(k) for k, _ in pairs]}}
     risk = make_finding(
         "address_overlap",
         domain="network",

@@ -325,11 +325,10 @@ def test_same_facts_in_any_order_give_the_same_findings_and_keys():
     ],
 )
 def test_offline_discovery_feeds_the_layer(buyer_text, target_texts, title):
+    from dealiq.domains import DOMAIN_KEYS
     from dealiq.engines.offline import OfflineEngine, fact_records
 
     from . import discover
-
-    from dealiq.domains import DOMAIN_KEYS
 
     engine = OfflineEngine()
     facts = [f for domain in DOMAIN_KEYS for f in discover(engine, domain, buyer_text, entity="buyer").facts]
