@@ -43,6 +43,8 @@ def buyer_rules(view: DealView) -> dict[str, list[FactRecord]]:
         text = f"{fact.item} {fact.evidence}"
         if fact.category != "integration_rule" and not _REQUIREMENT.search(text):
             continue  # a numbered integration rule is a requirement however it is phrased
+        if _PERIOD.search(text) and _MOVE.search(text):
+            continue  # "move onto our platforms (… CrowdStrike …) within 18 months" is a timeline, not a control gate
         for control, pattern in _COMPILED.items():
             if pattern.search(text):
                 found.setdefault(control, []).append(fact)

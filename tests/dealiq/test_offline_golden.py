@@ -17,15 +17,15 @@ from dealiq.schemas import SourcePage
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-deal"
 
-# The buyer's integration rules are facts now (in the domain they govern). Findings fell from 80 to 55
+# The buyer's integration rules are facts now (in the domain they govern). Findings fell from 80 to 54
 # when end of life became one risk per platform family (not a risk plus a work item per release), a
 # seller dependency one risk plus one separation item, a control gap one costed risk and a contract one
 # risk (its end date and change-of-control terms together); contracts near close gained a renewal plan,
-# address overlap a risk beside its work item, and the buyer's rules a gate check and a dated work item.
+# address overlap a risk beside its work item, and the buyer's timeline a dated work item.
 GOLDEN_COUNTS = {
     "applications": {"facts": 44, "gaps": 5, "findings": 14},
     "infrastructure": {"facts": 28, "gaps": 4, "findings": 10},
-    "cybersecurity": {"facts": 19, "gaps": 7, "findings": 10},
+    "cybersecurity": {"facts": 19, "gaps": 7, "findings": 9},
     "identity_access": {"facts": 22, "gaps": 4, "findings": 7},
     "network": {"facts": 25, "gaps": 3, "findings": 9},
     "organization": {"facts": 15, "gaps": 6, "findings": 5},
