@@ -45,6 +45,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("separation", separation.findings),
     ("contradictions", contradictions.findings),
     ("key_people", people.findings),
+    ("it_leadership", people.leadership_findings),
 )
 
 

@@ -46,6 +46,46 @@ def _person(fact: FactRecord) -> str | None:
     return None
 
 
+_ROLE = re.compile(
+    r"\b(CIO|CISO|CTO|IT Director|IT Manager|Head of IT|Head of (?:Infrastructure|Security|Applications)|"
+    r"(?:Information )?Security Officer|IT lead)\b"
+)
+_GAP = re.compile(
+    r"\b(?:vacan\w*|no interim|not (?:yet )?(?:appointed|filled|replaced)|open (?:position|role)|unfilled)\b", re.IGNORECASE
+)
+
+
+def leadership_findings(view: DealView, rules: Rules) -> list[FindingItem]:
+    """An IT leadership role that is leaving or empty around completion: who runs the integration?"""
+    roles: dict[tuple[str, str], list[FactRecord]] = {}
+    for fact in view.of(*view.entities_in_scope()):
+        text = f"{fact.item} {fact.evidence}"
+        role = _ROLE.search(fact.evidence or "")
+        if role and (_LEAVING.search(text) or _GAP.search(text)):
+            roles.setdefault((fact.entity, role.group(1)), []).append(fact)
+    out = []
+    for (entity, role), facts in sorted(roles.items()):
+        out.append(
+            make_finding(
+                "leadership_gap",
+                domain="organization",
+                finding_type="risk",
+                title=f"IT leadership gap: {role} ({entity})",
+                description=(
+                    f"The {entity}'s {role} is leaving or the role is vacant ({quotes(facts)}): decisions, security "
+                    "accountability and the integration plan lack an owner around completion."
+                ),
+                reasoning=f"Statements about the {role} role ({quotes(facts)}).",
+                severity="high",
+                phase="day_1",
+                mitigation="Name an interim owner before signing; make the appointment a condition of the integration plan.",
+                triggers=facts,
+                details={"entity": entity, "role": role},
+            )
+        )
+    return out
+
+
 def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     people: dict[tuple[str, str], list[FactRecord]] = {}
     unnamed: dict[str, list[FactRecord]] = {}

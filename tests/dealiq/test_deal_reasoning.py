@@ -456,3 +456,16 @@ def test_an_audit_finding_contradicts_a_policy_claim():
     findings = [f for f in reason_deal(deal("merger", REF), [policy, audit]) if f.details["rule"] == "conflicting_statements"]
     [finding] = findings
     assert link_types(finding) == {policy.key: "contradicts", audit.key: "contradicts"}
+
+
+@pytest.mark.parametrize(
+    "text, role",
+    [
+        ("Our CISO has resigned; his last day is 28 February 2027 and no interim has been named.", "CISO"),
+        ("The IT Director position is vacant since March; the CFO covers IT.", "IT Director"),
+    ],
+)
+def test_an_it_leader_leaving_or_missing_is_a_risk(text, role):
+    staff = fact("target", "organization", "people", "IT leadership", text)
+    found = titles(reason_deal(deal("acquisition", REF), [staff]))
+    assert found[f"IT leadership gap: {role} (target)"].severity == "high"
