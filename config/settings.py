@@ -252,6 +252,9 @@ ANTHROPIC_PRICES = _anthropic_prices()
 DEALIQ_ENGINE = env_str("DEALIQ_ENGINE", "anthropic" if ANTHROPIC_API_KEY else "offline")
 
 DEALIQ_STEP_MAX_ATTEMPTS = env_int("DEALIQ_STEP_MAX_ATTEMPTS", 5)
+# The deal-level reasoning layer (dealiq/reasoning) at finalize: on for every engine. Off only for tests
+# that check pages against hand-written findings.
+DEALIQ_DEAL_REASONING = env_bool("DEALIQ_DEAL_REASONING", True)
 DEALIQ_RETRY_BACKOFF_BASE = env_float("DEALIQ_RETRY_BACKOFF_BASE", 5.0)
 DEALIQ_RETRY_BACKOFF_CAP = env_float("DEALIQ_RETRY_BACKOFF_CAP", 600.0)
 DEALIQ_HEARTBEAT_STALE_SECONDS = env_int("DEALIQ_HEARTBEAT_STALE_SECONDS", 600)

@@ -263,5 +263,5 @@ def test_a_consultant_rule_in_a_copied_rules_folder_is_applied(tmp_path):
         "    details: {function: plm, platform: Aras Innovator}\n"
     )
     engine = OfflineEngine(rules_dir=str(rules))
-    assert engine.model.startswith("rules-1.0-custom-")
+    assert engine.model.startswith("rules-1.1-custom-")
     assert "PLM platform: Aras Innovator" in items(discover(engine, "applications", "Engineering uses Aras Innovator 12."))

@@ -7,6 +7,13 @@ from deals.models import Role
 from .builders import make_deal, persist_run, sample_results
 
 
+@pytest.fixture(autouse=True)
+def _hand_written_findings_only(settings):
+    """These pages are checked against the findings the tests write: the deal-level layer stays out
+    (it has its own tests in tests/dealiq/test_deal_reasoning.py and tests/pipeline/)."""
+    settings.DEALIQ_DEAL_REASONING = False
+
+
 @pytest.fixture
 def falcon(db):
     """A deal with one completed run of sample results: (deal, run, facts, gaps, findings) as items."""

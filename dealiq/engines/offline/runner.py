@@ -1,7 +1,8 @@
 """Run a whole analysis in-process, without Django or Celery: the same steps as the pipeline
 (discover target, discover buyer, reason, per domain) over pages held in memory.
 
-Used by the golden test, the benchmark and anyone who wants to try a rule change on a data-room folder:
+After the domains, the deal-level reasoning layer (dealiq.reasoning) runs over all of them, as the
+pipeline's finalize does. Used by the golden test, the benchmark and anyone who wants to try a rule change on a data-room folder:
 
     python -m dealiq.engines.offline.runner samples/sample-deal
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from ...documents.extract import extract_document
 from ...domains import DOMAIN_KEYS, ENTITIES
+from ...reasoning import combine, reason_deal
 from ...schemas import (
     DealContext,
     DiscoveryRequest,
@@ -90,6 +92,12 @@ def analyse(engine: OfflineEngine, deal: DealContext, pages: list[SourcePage], d
         result.facts.extend(domain_facts)
         result.gaps.extend(domain_gaps)
         result.findings.extend(reasoning.findings)
+    # The deal-level layer, as the pipeline runs it at finalize: all domains' facts of both entities.
+    gap_records = [GapRecord(g.key, g.entity, g.domain, g.category, g.description, g.importance) for g in result.gaps]
+    deal_findings = reason_deal(
+        deal, fact_records(result.facts), gap_records, domains=domains, rules_dir=engine.rules_dir
+    )
+    result.findings = combine(result.findings, deal_findings)
     return result
 
 

@@ -164,7 +164,9 @@ def emit(rule: dict, subject: Subject, ctx: ReasoningContext) -> list[FindingIte
         if finding_type not in FINDING_TYPES:
             raise RuleError(f"{where}: finding_type must be one of {FINDING_TYPES}")
         estimate, supporting = (None, [])
-        if spec.get("cost") and finding_type == "work_item":  # costs only on work items: no double counting
+        # A rule writes one finding per remediation (a control gap is a risk that carries its fix's cost; a
+        # risk with a separate work item leaves the cost to the work item), so nothing is counted twice.
+        if spec.get("cost"):
             estimate, supporting = _cost(spec["cost"], subject, values, ctx, where)
         description = _render(spec.get("description"), values, where)
         details: dict[str, Any] = {"rule": rule["id"], "kind": rule["kind"], "entity": subject.entity}

@@ -1,0 +1,150 @@
+"""Platform by platform, target against buyer: the same platform (nothing to do here; versions are rated
+by the lifecycle rule) or a different one (an integration work item). `comparison()` is the table
+behind it, function → entity → platform → facts.
+"""
+from __future__ import annotations
+
+import re
+
+from ..schemas import FactRecord, FindingItem
+from .context import Rules
+from .emit import make_finding, quotes
+from .view import DealView
+
+# function: (label, cost item, measure for the quantity, phase, severity, finding type). Core platforms
+# (ERP, e-mail, identity) are integration work; a second CRM or HR system is a consolidation decision.
+FUNCTIONS = {
+    "erp": ("ERP", "erp_integration", None, "long_term", "high", "work_item"),
+    "email": ("email and collaboration", "email_integration", "mailbox_count", "100_day", "medium", "work_item"),
+    "identity_provider": ("identity provider / SSO", "identity_integration", "user_count", "100_day", "medium", "work_item"),
+    "directory": ("directory", "identity_integration", "user_count", "100_day", "medium", "work_item"),
+    "crm": ("CRM", "crm_integration", None, "long_term", "medium", "recommendation"),
+    "hr": ("HR / payroll", "hr_integration", None, "long_term", "medium", "recommendation"),
+}
+# The buyer's security tooling the target is onboarded onto, whatever the target runs today.
+SECURITY_FUNCTIONS = {"siem": "security monitoring (SIEM / SOC)", "edr": "EDR"}
+# How a model may name a function in a fact's category.
+_CATEGORY_FUNCTIONS = {
+    "erp": "erp", "email": "email", "mail": "email", "identity_provider": "identity_provider", "sso": "identity_provider",
+    "idp": "identity_provider", "directory": "directory", "crm": "crm", "hr": "hr", "hris": "hr", "payroll": "hr",
+    "edr": "edr", "endpoint_protection": "edr", "siem": "siem",
+}
+
+
+def _function_platform(fact: FactRecord) -> tuple[str, str] | None:
+    details = fact.details or {}
+    function, platform = details.get("function"), details.get("platform")
+    if function and platform:
+        return str(function), str(platform)
+    if details.get("rule"):
+        return None
+    function = _CATEGORY_FUNCTIONS.get(fact.category.lower())
+    if not function:
+        return None
+    platform = details.get("platform") or details.get("product") or details.get("system") or details.get("vendor")
+    if not platform:
+        platform = fact.item.split(": ", 1)[-1]
+    return function, re.sub(r"\s+", " ", str(platform)).strip()
+
+
+def _base(platform: str) -> str:
+    """"SAP ECC 6.0" and "SAP ECC" are the same platform; "Exchange Server (on-premises)" stays itself."""
+    return re.sub(r"\s+\d[\w.]*$", "", platform.strip()).lower()
+
+
+def comparison(view: DealView) -> dict[str, dict]:
+    table: dict[str, dict[str, dict[str, list[FactRecord]]]] = {}
+    for fact in view.of("target", "buyer"):
+        found = _function_platform(fact)
+        if found:
+            function, platform = found
+            table.setdefault(function, {}).setdefault(fact.entity, {}).setdefault(platform, []).append(fact)
+    return table
+
+
+def findings(view: DealView, rules: Rules) -> list[FindingItem]:
+    out = []
+    table = comparison(view)
+    for function, (label, item, measure, phase, severity, finding_type) in FUNCTIONS.items():
+        sides = table.get(function, {})
+        target, buyer = sides.get("target", {}), sides.get("buyer", {})
+        if not target or not buyer:
+            continue
+        if {_base(p) for p in target} & {_base(p) for p in buyer}:
+            continue  # same platform on both sides (versions are compared by the lifecycle rule)
+        target_facts = [f for p in sorted(target) for f in target[p]]
+        buyer_facts = [f for p in sorted(buyer) for f in buyer[p]]
+        t_names, b_names = " and ".join(sorted(target)), " and ".join(sorted(buyer))
+        sized = [f for f in view.of("target") if (f.details or {}).get("measure") == measure and isinstance(f.details.get("value"), int)] if measure else []
+        values = [f.details["value"] for f in sized]
+        estimate = rules.cost(item, min(values) if values else None, max(values) if values else None, basis=f"{measure} stated")
+        out.append(
+            make_finding(
+                "platform_divergence",
+                domain=target_facts[0].domain,
+                finding_type=finding_type,
+                title=(f"Integrate {label}" if finding_type == "work_item" else f"Decide on one {label}")
+                + f": target on {t_names}, buyer on {b_names}",
+                description=(
+                    f"The target runs {t_names} for {label}; the buyer runs {b_names}. Moving the target onto the "
+                    "buyer's platform is an integration work item."
+                ),
+                reasoning=f"Target documents name {t_names} ({quotes(target_facts)}); buyer documents name {b_names} ({quotes(buyer_facts)}); no platform is common to both.",
+                severity=severity,
+                phase=phase,
+                mitigation="Decide the target state in the integration plan; keep both running with interfaces until the migration completes.",
+                triggers=target_facts + buyer_facts,
+                supports=sized,
+                cost=(estimate.low, estimate.high) if estimate and finding_type == "work_item" else None,
+                currency=rules.costs.currency,
+                details={"function": function, "comparison": "different", "target": sorted(target), "buyer": sorted(buyer),
+                         "cost_assumptions": [estimate.as_assumption()] if estimate else []},
+            )
+        )
+    out.extend(_security_onboarding(view, rules, table))
+    return out
+
+
+def _security_onboarding(view: DealView, rules: Rules, table) -> list[FindingItem]:
+    if view.deal.deal_type == "carve_out" and not table.get("siem", {}).get("buyer"):
+        return []
+    buyer = {f: table.get(f, {}).get("buyer", {}) for f in SECURITY_FUNCTIONS}
+    if not any(buyer.values()):
+        return []
+    target_state = [
+        f for f in view.of("target")
+        if (f.details or {}).get("control") in SECURITY_FUNCTIONS or (f.details or {}).get("function") in SECURITY_FUNCTIONS
+        or _CATEGORY_FUNCTIONS.get(f.category.lower()) in SECURITY_FUNCTIONS
+    ]
+    buyer_facts = [f for fn in SECURITY_FUNCTIONS for p in sorted(buyer[fn]) for f in buyer[fn][p]]
+    stack = "; ".join(f"{SECURITY_FUNCTIONS[fn]}: {' and '.join(sorted(buyer[fn]))}" for fn in SECURITY_FUNCTIONS if buyer[fn])
+    estimates = [e for e in (rules.cost("siem_integration") if buyer["siem"] else None,
+                             rules.cost("edr_integration", _measure(view, "endpoint_count")) if buyer["edr"] else None) if e]
+    cost = (sum(e.low for e in estimates), sum(e.high for e in estimates)) if estimates else None
+    return [
+        make_finding(
+            "security_onboarding",
+            domain="cybersecurity",
+            finding_type="work_item",
+            title="Onboard the target onto the buyer's SOC and security tooling",
+            description=(
+                f"Connect the target's logs and endpoints to the buyer's security stack ({stack}) so the buyer's SOC sees the "
+                "target's alerts from Day 1; retire the target's own tools once covered."
+            ),
+            reasoning=f"The buyer runs {stack} ({quotes(buyer_facts)}); the target's current state: {quotes(target_state) if target_state else 'not described'}.",
+            severity="medium",
+            phase="day_1",
+            mitigation="Forward identity, EDR and firewall logs first; align log retention with the buyer's policy.",
+            triggers=target_state,
+            supports=buyer_facts,
+            cost=cost,
+            currency=rules.costs.currency,
+            details={"cost_assumptions": [e.as_assumption() for e in estimates]},
+        )
+    ]
+
+
+def _measure(view: DealView, name: str) -> int | None:
+    values = [f.details["value"] for f in view.of("target") if (f.details or {}).get("measure") == name and isinstance(f.details.get("value"), int)]
+    return max(values) if values else None
+
