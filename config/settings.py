@@ -89,6 +89,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Workers and the web process share one file: wait for locks instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A frozen process (SIGSTOP, a paused VM) must not hold row locks for long: the server ends a session
+    # idle inside a transaction after DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, and a statement waits for a lock
+    # at most DB_LOCK_TIMEOUT_MS (then fails; the pipeline retries it like a lost connection).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
+        f"-c {name}={value}"
+        for name, value in (
+            ("lock_timeout", env_int("DB_LOCK_TIMEOUT_MS", 15_000)),
+            ("idle_in_transaction_session_timeout", env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000)),
+        )
+        if value
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -168,7 +180,7 @@ CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_BEAT_SCHEDULE = {
     "dealiq-watchdog": {
         "task": "dealiq.watchdog",
-        "schedule": env_float("DEALIQ_WATCHDOG_INTERVAL", 60.0),
+        "schedule": env_float("DEALIQ_WATCHDOG_INTERVAL", 10.0),
     },
     # Steps waiting for an Anthropic Message Batch (workers/message_batches.py).
     "dealiq-poll-message-batches": {
@@ -229,7 +241,8 @@ DEALIQ_ENGINE = env_str("DEALIQ_ENGINE", "anthropic" if ANTHROPIC_API_KEY else "
 DEALIQ_STEP_MAX_ATTEMPTS = env_int("DEALIQ_STEP_MAX_ATTEMPTS", 5)
 DEALIQ_RETRY_BACKOFF_BASE = env_float("DEALIQ_RETRY_BACKOFF_BASE", 5.0)
 DEALIQ_RETRY_BACKOFF_CAP = env_float("DEALIQ_RETRY_BACKOFF_CAP", 600.0)
-DEALIQ_HEARTBEAT_STALE_SECONDS = env_int("DEALIQ_HEARTBEAT_STALE_SECONDS", 600)
+# A running step (or a message a worker holds) without heartbeat this long is lost: its worker is gone.
+DEALIQ_HEARTBEAT_STALE_SECONDS = env_float("DEALIQ_HEARTBEAT_STALE_SECONDS", 20)
 DEALIQ_MAX_AUTO_REQUEUES = env_int("DEALIQ_MAX_AUTO_REQUEUES", 3)
 DEALIQ_ERROR_MAX_CHARS = env_int("DEALIQ_ERROR_MAX_CHARS", 2000)
 
@@ -252,6 +265,9 @@ DEALIQ_RATE_LIMIT_REDIS_URL = env_str(
 DEALIQ_HEARTBEAT_INTERVAL_SECONDS = env_float(
     "DEALIQ_HEARTBEAT_INTERVAL_SECONDS", max(0.5, DEALIQ_HEARTBEAT_STALE_SECONDS / 5)
 )
+# A message sent this long ago and received by no worker is taken as gone (Redis hands an unacknowledged
+# message back after the visibility timeout; a message still in the queue is never re-sent before).
+DEALIQ_DISPATCH_LOST_SECONDS = env_float("DEALIQ_DISPATCH_LOST_SECONDS", CELERY_VISIBILITY_TIMEOUT)
 # Optional webhook told when a run or batch finishes: JSON POST, short timeout, a few retries.
 DEALIQ_WEBHOOK_URL = env_str("DEALIQ_WEBHOOK_URL")
 DEALIQ_WEBHOOK_TIMEOUT = env_float("DEALIQ_WEBHOOK_TIMEOUT", 5.0)
