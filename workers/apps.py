@@ -11,6 +11,7 @@ class WorkersConfig(AppConfig):
         from analysis.services.lifecycle import finalize_requested, run_finished
 
         from . import liveness
+        from . import tasks  # noqa: F401  (registers the tasks that others enqueue by name, eager mode too)
 
         # analysis/ asks for finalize and announces finished runs through signals; only workers/ knows
         # how to dispatch finalize and what follows a finished run (the one `run_finished` path).

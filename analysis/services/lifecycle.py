@@ -68,7 +68,7 @@ RUN_TRANSITIONS = _table(
                "watchdog: lost more than DEALIQ_MAX_AUTO_REQUEUES times"),
     Transition("cancel", (R.QUEUED, R.RUNNING), R.CANCELLED, "run.cancelled", "a manager cancels"),
     Transition("requeue", (R.FAILED, R.CANCELLED), R.QUEUED, "run.requeued", "a manager re-queues"),
-    Transition("requeue_stalled", (R.QUEUED, R.RUNNING), R.QUEUED, "run.requeued",
+    Transition("requeue_stalled", (R.RUNNING,), R.QUEUED, "run.requeued",
                "a manager re-queues an active run that has no live worker (`run_has_live_worker` is false)"),
 )
 
@@ -327,7 +327,7 @@ def requeue(run: AnalysisRun, *, actor=None) -> tuple[TransitionResult, list[Run
     """failed/cancelled → queued, or (guard: no live worker) queued/running → queued: failed and
     interrupted steps go back to pending with a fresh attempt budget; done steps and their rows stay.
     The caller dispatches the returned steps' domains on commit."""
-    stalled = run.status in ACTIVE_RUN_STATUSES
+    stalled = run.status == RunStatus.RUNNING
     name = "requeue_stalled" if stalled else "requeue"
     if stalled and run_has_live_worker(run):
         return TransitionResult(False, f"Run {run.number} is {run.status} and a worker is on it: nothing to re-queue."), []
