@@ -17,6 +17,7 @@ from analysis.services.steps import SkipReason, claim_step
 from workers.pipeline import requeue_run
 from workers.watchdog import check_stalled_runs
 
+from ..support.services import service_missing
 from ..support.small_deals import make_small_deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,6 +69,8 @@ def test_a_duplicate_of_a_step_whose_owner_is_alive_backs_off_without_spending_a
 
 def test_a_claim_does_not_wait_for_another_steps_open_save():
     """A save holds its own step row only: another step of the same run claims at once."""
+    if connection.vendor != "postgresql":
+        service_missing("row locks need PostgreSQL (set DATABASE_URL=postgres://…)")
     run = new_run()
     saving = step(run, "applications", T)
     locked, release = threading.Event(), threading.Event()
