@@ -4,7 +4,8 @@ timeout (an hour); this brings the run back within DEALIQ_HEARTBEAT_STALE_SECOND
 
 For every queued or running run it looks at each unfinished domain's next step and asks the lifecycle
 module whether it is lost (`lifecycle.why_lost`): claimed and no heartbeat, held by a worker that stopped
-heartbeating, never sent, or sent longer ago than the visibility window without being received. A step
+heartbeating, never sent, sent before the broker (Redis) last restarted, or sent longer ago than the
+visibility window without being received. A step
 waiting its turn in a long queue is none of these, so it is never touched. Then, in one round:
 - lost steps → back to pending, their domains sent again (every message a dead worker held, at once);
 - every domain finished but the run never finalized → finalize sent again (not counted as a re-queue);
@@ -23,15 +24,19 @@ from analysis.models import ACTIVE_RUN_STATUSES, AnalysisRun
 from analysis.services import lifecycle
 from analysis.services.lifecycle import STALLED, all_domains_finished  # noqa: F401
 
+from .ops.broker import broker_started_at as broker_started
 from .pipeline import dispatch_finalize, recover_lost
 
 logger = logging.getLogger("dealiq.watchdog")
 
 
-def _resend_finalize_if_lost(run: AnalysisRun, now: dt.datetime) -> bool:
+def _resend_finalize_if_lost(run: AnalysisRun, now: dt.datetime, broker_started_at=None) -> bool:
     """Every domain finished: finalize was never asked for (a crash between the last commit and the
-    fan-in) or its message went with a dead worker. Finalize is idempotent, so a spare copy is harmless."""
+    fan-in) or its message went with a dead worker or a restarted broker. Finalize is idempotent, so a
+    spare copy is harmless."""
     cutoff = lifecycle.stale_cutoff(now)
+    if broker_started_at is not None and broker_started_at > cutoff:
+        cutoff = broker_started_at
     if run.finalize_dispatched_at is not None and run.finalize_dispatched_at >= cutoff:
         return False
     claimed = AnalysisRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).filter(
@@ -45,12 +50,13 @@ def _resend_finalize_if_lost(run: AnalysisRun, now: dt.datetime) -> bool:
 def check_stalled_runs(now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     report = {"requeued": [], "finalized": [], "failed": []}
+    broker_started_at = broker_started()
     for run in AnalysisRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).order_by("id"):
         if all_domains_finished(run):
-            if _resend_finalize_if_lost(run, now):
+            if _resend_finalize_if_lost(run, now, broker_started_at):
                 report["finalized"].append(run.pk)
             continue
-        lost = lifecycle.lost_frontier_steps(run, now)
+        lost = lifecycle.lost_frontier_steps(run, now, broker_started_at)
         if not lost:
             continue
         if run.auto_requeue_count >= settings.DEALIQ_MAX_AUTO_REQUEUES:

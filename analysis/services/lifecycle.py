@@ -247,11 +247,20 @@ def frontier_steps(run_id: int) -> list[tuple[RunStep, RunStep | None]]:
     return frontier
 
 
-def why_lost(step: RunStep, previous: RunStep | None, run: AnalysisRun, now: dt.datetime) -> str:
+def why_lost(
+    step: RunStep, previous: RunStep | None, run: AnalysisRun, now: dt.datetime, broker_started_at=None
+) -> str:
     """'' while the step is alive or merely waiting its turn; else the evidence that it is lost."""
     cutoff = stale_cutoff(now)
     if step.status == StepStatus.WAITING:  # its message batch poller moves it on
         return ""
+    if (
+        step.status == StepStatus.PENDING
+        and broker_started_at is not None
+        and step.dispatched_at is not None
+        and step.dispatched_at < broker_started_at
+    ):
+        return f"sent at {step.dispatched_at:%H:%M:%S}, before the broker restarted at {broker_started_at:%H:%M:%S}"
     if step.status == StepStatus.RUNNING:
         return "" if step_is_alive(step, now) else f"claimed by {step.worker or '?'}, no heartbeat since {step.heartbeat_at:%H:%M:%S}"
     # pending
@@ -271,11 +280,13 @@ def why_lost(step: RunStep, previous: RunStep | None, run: AnalysisRun, now: dt.
     return ""
 
 
-def lost_frontier_steps(run: AnalysisRun, now: dt.datetime | None = None) -> list[tuple[RunStep, str]]:
+def lost_frontier_steps(
+    run: AnalysisRun, now: dt.datetime | None = None, broker_started_at=None
+) -> list[tuple[RunStep, str]]:
     now = now or timezone.now()
     lost = []
     for step, previous in frontier_steps(run.pk):
-        reason = why_lost(step, previous, run, now)
+        reason = why_lost(step, previous, run, now, broker_started_at)
         if reason:
             lost.append((step, reason))
     return lost

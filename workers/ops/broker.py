@@ -24,3 +24,19 @@ def queue_keys(queue: str) -> list[str]:
     options = app.conf.broker_transport_options or {}
     sep = options.get("sep", "\x06\x16")
     return [queue] + [f"{queue}{sep}{n}" for n in options.get("priority_steps", [])[1:]]
+
+
+def broker_started_at(timeout: float = 2.0):
+    """When the Redis broker last started (None: not Redis, or no answer). A message sent before then
+    is gone if Redis keeps no persistence, and a spare copy is harmless if it does."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if not broker_is_redis():
+        return None
+    try:
+        uptime = int(redis_client(timeout).info("server")["uptime_in_seconds"])
+    except Exception:  # a probe: no answer means no evidence
+        return None
+    return timezone.now() - dt.timedelta(seconds=uptime + 1)
