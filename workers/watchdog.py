@@ -4,8 +4,9 @@ timeout (an hour); this brings the run back within DEALIQ_HEARTBEAT_STALE_SECOND
 
 For every queued or running run it looks at each unfinished domain's next step and asks the lifecycle
 module whether it is lost (`lifecycle.why_lost`): claimed and no heartbeat, held by a worker that stopped
-heartbeating, never sent, sent before the broker (Redis) last restarted, or sent longer ago than the
-visibility window without being received. A step
+heartbeating, never sent, sent before the broker (Redis) last restarted, sent a while ago and neither in
+the broker's queue nor held by a live worker (broker inspection), or — where the broker cannot be
+inspected — sent longer ago than the visibility window without being received. A step
 waiting its turn in a long queue is none of these, so it is never touched. Then, in one round:
 - lost steps → back to pending, their domains sent again (every message a dead worker held, at once);
 - every domain finished but the run never finalized → finalize sent again (not counted as a re-queue);
@@ -25,7 +26,9 @@ from analysis.services import lifecycle
 from analysis.services.lifecycle import STALLED, all_domains_finished  # noqa: F401
 
 from .ops.broker import broker_started_at as broker_started
-from .pipeline import dispatch_finalize, recover_lost
+from .ops.broker import app as celery_app
+from .ops.broker import queued_messages, try_lock, unlock
+from .pipeline import STEP_TASK, dispatch_finalize, recover_lost
 
 logger = logging.getLogger("dealiq.watchdog")
 
@@ -47,16 +50,35 @@ def _resend_finalize_if_lost(run: AnalysisRun, now: dt.datetime, broker_started_
     return bool(claimed)
 
 
+def queue_inspector():
+    """`queued(step)` from one look at the broker's queue (None when the broker cannot be inspected)."""
+    messages = queued_messages(celery_app.conf.task_default_queue)
+    if messages is None:
+        return None
+    return lambda step: (STEP_TASK[step.kind], (step.run_id, step.domain)) in messages
+
+
 def check_stalled_runs(now: dt.datetime | None = None) -> dict:
-    now = now or timezone.now()
+    """One round; rounds never overlap (a backlog of watchdog messages after an outage runs one at a time)."""
+    if not try_lock("watchdog", 60):
+        return {"requeued": [], "finalized": [], "failed": [], "skipped": "another round is running"}
+    try:
+        return _check_stalled_runs(now)
+    finally:
+        unlock("watchdog")
+
+
+def _check_stalled_runs(now: dt.datetime | None = None) -> dict:
     report = {"requeued": [], "finalized": [], "failed": []}
     broker_started_at = broker_started()
+    queued = queue_inspector()  # before reading the steps: a message taken since is stamped as held
+    now = now or timezone.now()
     for run in AnalysisRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).order_by("id"):
         if all_domains_finished(run):
             if _resend_finalize_if_lost(run, now, broker_started_at):
                 report["finalized"].append(run.pk)
             continue
-        lost = lifecycle.lost_frontier_steps(run, now, broker_started_at)
+        lost = lifecycle.lost_frontier_steps(run, now, broker_started_at, queued)
         if not lost:
             continue
         if run.auto_requeue_count >= settings.DEALIQ_MAX_AUTO_REQUEUES:

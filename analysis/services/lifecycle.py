@@ -248,7 +248,8 @@ def frontier_steps(run_id: int) -> list[tuple[RunStep, RunStep | None]]:
 
 
 def why_lost(
-    step: RunStep, previous: RunStep | None, run: AnalysisRun, now: dt.datetime, broker_started_at=None
+    step: RunStep, previous: RunStep | None, run: AnalysisRun, now: dt.datetime, broker_started_at=None,
+    queued=None,
 ) -> str:
     """'' while the step is alive or merely waiting its turn; else the evidence that it is lost."""
     cutoff = stale_cutoff(now)
@@ -264,9 +265,9 @@ def why_lost(
     if step.status == StepStatus.RUNNING:
         return "" if step_is_alive(step, now) else f"claimed by {step.worker or '?'}, no heartbeat since {step.heartbeat_at:%H:%M:%S}"
     # pending
+    if step.held_by and step_is_alive(step, now):
+        return ""
     if step.held_by:
-        if step_is_alive(step, now):
-            return ""
         return f"held by {step.held_by}, which stopped heartbeating"
     sent_after = previous.finished_at if previous is not None else run.created_at
     if step.dispatched_at is None or (sent_after and step.dispatched_at < sent_after):
@@ -274,6 +275,10 @@ def why_lost(
         if sent_after is None or sent_after < cutoff:
             return "its message was never sent"
         return ""
+    if queued is not None and step.dispatched_at < cutoff and not queued(step):
+        # Sent a while ago, not in the broker's queue, and no live worker stamped it as held: the copy
+        # went with a worker that died between taking the message and saying so.
+        return f"sent at {step.dispatched_at:%H:%M:%S}, neither queued nor held by a live worker"
     lost_after = now - dt.timedelta(seconds=settings.DEALIQ_DISPATCH_LOST_SECONDS)
     if step.dispatched_at < lost_after:
         return f"sent at {step.dispatched_at:%H:%M:%S} and never received (longer than the visibility window)"
@@ -281,12 +286,14 @@ def why_lost(
 
 
 def lost_frontier_steps(
-    run: AnalysisRun, now: dt.datetime | None = None, broker_started_at=None
+    run: AnalysisRun, now: dt.datetime | None = None, broker_started_at=None, queued=None
 ) -> list[tuple[RunStep, str]]:
+    """`queued(step)`, when given, says whether the broker's queue holds a message for the step (broker
+    inspection); without it a message is taken as gone only after DEALIQ_DISPATCH_LOST_SECONDS."""
     now = now or timezone.now()
     lost = []
     for step, previous in frontier_steps(run.pk):
-        reason = why_lost(step, previous, run, now, broker_started_at)
+        reason = why_lost(step, previous, run, now, broker_started_at, queued)
         if reason:
             lost.append((step, reason))
     return lost

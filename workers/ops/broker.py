@@ -40,3 +40,45 @@ def broker_started_at(timeout: float = 2.0):
     except Exception:  # a probe: no answer means no evidence
         return None
     return timezone.now() - dt.timedelta(seconds=uptime + 1)
+
+
+def queued_messages(queue: str, timeout: float = 5.0) -> set[tuple[str, tuple]] | None:
+    """(task name, args) of every message waiting in a Redis queue (all priority lists), or None when
+    the broker is not Redis or does not answer. Messages a worker has taken are not in these lists."""
+    import ast
+    import json
+
+    if not broker_is_redis():
+        return None
+    found: set[tuple[str, tuple]] = set()
+    try:
+        client = redis_client(timeout)
+        for key in queue_keys(queue):
+            for raw in client.lrange(key, 0, -1):
+                try:
+                    headers = json.loads(raw).get("headers") or {}
+                    args = ast.literal_eval(headers.get("argsrepr") or "()")
+                except (ValueError, SyntaxError, AttributeError):
+                    continue
+                found.add((headers.get("task", ""), tuple(args) if isinstance(args, (list, tuple)) else ()))
+    except Exception:  # a probe: no answer means no evidence
+        return None
+    return found
+
+
+def try_lock(name: str, seconds: float) -> bool:
+    """A best-effort lock in Redis (True when there is no Redis to ask): one watchdog round at a time."""
+    if not broker_is_redis():
+        return True
+    try:
+        return bool(redis_client(2.0).set(f"dealiq:lock:{name}", "1", nx=True, px=max(1, int(seconds * 1000))))
+    except Exception:
+        return True
+
+
+def unlock(name: str) -> None:
+    if broker_is_redis():
+        try:
+            redis_client(2.0).delete(f"dealiq:lock:{name}")
+        except Exception:
+            pass
