@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -88,8 +88,21 @@ class StaleClaim(Exception):
     """The step was re-claimed, finished elsewhere, or the run was cancelled: write nothing."""
 
 
+def bounded_transaction() -> None:
+    """Inside a step's transaction on PostgreSQL: wait for a lock at most DEALIQ_STEP_LOCK_TIMEOUT_MS and
+    let the server end the transaction after DEALIQ_STEP_IDLE_TIMEOUT_MS idle (a frozen worker)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true), set_config('idle_in_transaction_session_timeout', %s, true)",
+            [str(settings.DEALIQ_STEP_LOCK_TIMEOUT_MS), str(settings.DEALIQ_STEP_IDLE_TIMEOUT_MS)],
+        )
+
+
 def _locked(run_id: int, step_id: int) -> tuple[AnalysisRun, RunStep]:
     """The step row locked, the run read without a lock (its status is checked by the fence)."""
+    bounded_transaction()
     step = RunStep.objects.select_for_update().get(pk=step_id)
     run = AnalysisRun.objects.get(pk=run_id)
     return run, step
@@ -99,6 +112,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
     max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
     out_of_attempts = False
     with transaction.atomic():
+        bounded_transaction()
         rows = RunStep.objects.filter(run_id=run_id, domain=domain, kind=kind)
         # SKIP LOCKED: a step row locked right now is being claimed or saved by another copy.
         step = rows.select_for_update(skip_locked=True).first()

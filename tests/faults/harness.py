@@ -121,7 +121,7 @@ class FaultStack:
         self._keep_alive.clear()
 
         def loop():
-            while not self._keep_alive.wait(1.0):
+            while not self._keep_alive.wait(0.5):
                 alive = [w for w in self.workers if w.proc and w.proc.poll() is None]
                 for _ in range(count - len(alive)):
                     self.restarted += 1

@@ -156,7 +156,7 @@ def test_a_frozen_worker_holding_a_save_stalls_nobody():
     require_real_stack()
     env = {
         "DEALIQ_HEARTBEAT_STALE_SECONDS": "3", "DEALIQ_HEARTBEAT_INTERVAL_SECONDS": "0.5",
-        "DEALIQ_WATCHDOG_INTERVAL": "1", "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": "5000",
+        "DEALIQ_WATCHDOG_INTERVAL": "1", "DEALIQ_STEP_IDLE_TIMEOUT_MS": "5000",
     }
     with FaultStack(broker_url=TEST_BROKER_URL, env=env) as stack:
         stack.start_worker(concurrency=1)
