@@ -69,12 +69,12 @@ STEP_TASK = {
 FINALIZE_TASK = "dealiq.finalize"
 
 
-def dispatch_run(run_id: int, domains: list[str] | None = None) -> int:
+def dispatch_run(run_id: int, domains: list[str] | None = None, *, recovered: bool = False) -> int:
     """Send one chain per domain (all, or just `domains`) with the steps that are not settled yet;
     returns chains sent. Extra copies are harmless: a claim skips settled steps and backs off from a
-    step another live worker runs."""
+    step another live worker runs. Recovered work (the watchdog's) goes first: it has waited already."""
     run = AnalysisRun.objects.get(pk=run_id)
-    priority = CELERY_PRIORITY[Priority(run.priority)]
+    priority = CELERY_PRIORITY[Priority.HIGH] if recovered else CELERY_PRIORITY[Priority(run.priority)]
     unsettled: dict[str, set[str]] = {}
     for domain, kind in RunStep.objects.filter(run=run).exclude(status__in=SETTLED_STEP_STATUSES).values_list(
         "domain", "kind"
@@ -94,9 +94,10 @@ def dispatch_run(run_id: int, domains: list[str] | None = None) -> int:
     return len(unsettled) if domains is None else len(set(unsettled) & set(domains))
 
 
-def dispatch_finalize(run_id: int) -> None:
+def dispatch_finalize(run_id: int, *, recovered: bool = False) -> None:
     run = AnalysisRun.objects.only("priority").get(pk=run_id)
-    signature(FINALIZE_TASK, args=(run_id,)).apply_async(priority=CELERY_PRIORITY[Priority(run.priority)])
+    priority = CELERY_PRIORITY[Priority.HIGH if recovered else Priority(run.priority)]
+    signature(FINALIZE_TASK, args=(run_id,)).apply_async(priority=priority)
 
 
 def requeue_run(run: AnalysisRun, *, actor=None) -> TransitionResult:
@@ -122,7 +123,7 @@ def recover_lost(run: AnalysisRun, lost) -> TransitionResult:
     sent again. Counted in `auto_requeue_count`; the watchdog fails the run as "stalled" past the limit."""
     with transaction.atomic():
         domains = lifecycle.recover_lost(run, lost)
-        transaction.on_commit(partial(dispatch_run, run.pk, domains))
+        transaction.on_commit(partial(dispatch_run, run.pk, domains, recovered=True))
     return TransitionResult(True, f"run {run.pk}: {len(lost)} lost step(s) reset, {len(domains)} domain(s) re-sent")
 
 

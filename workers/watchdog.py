@@ -46,7 +46,7 @@ def _resend_finalize_if_lost(run: AnalysisRun, now: dt.datetime, broker_started_
         Q(finalize_dispatched_at__isnull=True) | Q(finalize_dispatched_at__lt=cutoff)
     ).update(finalize_dispatched_at=now)
     if claimed:
-        dispatch_finalize(run.pk)
+        dispatch_finalize(run.pk, recovered=True)
     return bool(claimed)
 
 

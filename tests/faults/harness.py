@@ -79,8 +79,14 @@ class FaultStack:
         tmp.replace(path)
 
     def fired_at(self, run_id: int) -> float | None:
+        fired = self.fired(run_id)
+        return fired[0] if fired else None
+
+    def fired(self, run_id: int) -> tuple[float, int, str, str] | None:
+        """(when, pid, domain, kind) of the fault that fired in this run (kind "finalize" for finalize)."""
         for marker in self.fault_dir.glob(f"fired-{run_id}-*"):
-            return float(marker.read_text().split()[0])
+            at, pid, domain, kind = marker.read_text().split()
+            return float(at), int(pid), domain, kind
         return None
 
     # --- processes ------------------------------------------------------------------------------

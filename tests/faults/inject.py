@@ -36,9 +36,13 @@ def _fire_once(run_id: int, point: str) -> bool:
         fd = os.open(FAULT_DIR / f"fired-{run_id}-{point}", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except FileExistsError:
         return False
-    os.write(fd, f"{time.time()} {os.getpid()}\n".encode())
+    step = _current.get("step") or ("-", "-")
+    os.write(fd, f"{time.time()} {os.getpid()} {step[0]} {step[1]}\n".encode())
     os.close(fd)
     return True
+
+
+_current: dict = {}  # the step this (single-task) process works on, for the marker
 
 
 def _kill_worker() -> None:
@@ -87,9 +91,10 @@ def install() -> None:
 
     real_claim = worker_steps.claim_step
 
-    def claim_step(run_id, *args, **kwargs):
+    def claim_step(run_id, domain, kind, *args, **kwargs):
         current_run["id"] = run_id
-        return real_claim(run_id, *args, **kwargs)
+        _current["step"] = (domain, kind)
+        return real_claim(run_id, domain, kind, *args, **kwargs)
 
     worker_steps.claim_step = claim_step
 
@@ -109,6 +114,7 @@ def install() -> None:
     real_counts = lifecycle._counts_by_domain
 
     def counts_by_domain(run):
+        _current["step"] = ("-", "finalize")
         if _fire_once(run.pk, "finalize"):
             _kill_worker()
         return real_counts(run)
