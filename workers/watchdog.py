@@ -25,8 +25,8 @@ from analysis.models import ACTIVE_RUN_STATUSES, AnalysisRun
 from analysis.services import lifecycle
 from analysis.services.lifecycle import STALLED, all_domains_finished  # noqa: F401
 
-from .ops.broker import broker_started_at as broker_started
 from .ops.broker import app as celery_app
+from .ops.broker import broker_started_at as broker_started
 from .ops.broker import queued_messages, try_lock, unlock
 from .pipeline import STEP_TASK, dispatch_finalize, recover_lost
 
