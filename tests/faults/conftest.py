@@ -16,5 +16,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
           f"duplicate deliveries: {TALLY['duplicate_deliveries']}")
     write(f"runs lost: {TALLY['runs_lost']}  count mismatches: {TALLY['count_mismatches']}  "
           f"duplicate rows: {TALLY['duplicate_rows']}  falsely stalled: {TALLY['falsely_stalled']}")
-    write(f"recovery after SIGKILL (kill → run completed, default settings): median {median} "
+    write(f"recovery after SIGKILL (kill → the killed work done again, default settings): median {median} "
           f"over {len(recovery)} killed runs; max {max(recovery):.1f} s" if recovery else "recovery: n/a")
