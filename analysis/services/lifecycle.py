@@ -310,6 +310,15 @@ def run_has_live_worker(run: AnalysisRun, now: dt.datetime | None = None) -> boo
     return live.exists()
 
 
+def last_sign_of_life(run: AnalysisRun):
+    """The latest heartbeat of the run or any of its steps (a step's own beat is not copied to the run)."""
+    from django.db.models import Max
+
+    latest = RunStep.objects.filter(run=run, heartbeat_at__lte=timezone.now()).aggregate(at=Max("heartbeat_at"))["at"]
+    candidates = [t for t in (run.heartbeat_at, latest) if t is not None]
+    return max(candidates) if candidates else None
+
+
 def can_requeue(run: AnalysisRun) -> bool:
     if run.status in RUN_TRANSITIONS["requeue"].sources:
         return True

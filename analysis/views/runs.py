@@ -16,7 +16,7 @@ from deals.access import get_deal_for
 from deals.models import Role
 from workers.pipeline import cancel_run, requeue_run, start_run
 
-from ..services.lifecycle import can_requeue
+from ..services.lifecycle import can_requeue, last_sign_of_life
 
 from ..models import STEP_ORDER, AnalysisRun, AuditEvent, EngineCall, RunStep
 from ..services.runs import RunStateError
@@ -77,7 +77,8 @@ class RunDetailView(LoginRequiredMixin, TemplateView):
             deal=run.deal,
             steps=ordered_steps(run),
             is_manager=run.deal.user_has_role(self.request.user, Role.MANAGER),
-            can_requeue=can_requeue(run),  # failed, cancelled, or active with no live worker (stalled)
+            can_requeue=can_requeue(run),
+            last_sign_of_life=last_sign_of_life(run),  # failed, cancelled, or active with no live worker (stalled)
             can_cancel=run.status in ("queued", "running"),
             events=AuditEvent.objects.for_run(run).order_by("-at", "-id")[:30],
             engine_calls=EngineCall.objects.filter(run=run).select_related("step")[:ENGINE_CALLS_SHOWN],
