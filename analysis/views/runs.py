@@ -16,9 +16,8 @@ from deals.access import get_deal_for
 from deals.models import Role
 from workers.pipeline import cancel_run, requeue_run, start_run
 
-from ..services.lifecycle import can_requeue, last_sign_of_life
-
 from ..models import STEP_ORDER, AnalysisRun, AuditEvent, EngineCall, RunStep
+from ..services.lifecycle import can_requeue, last_sign_of_life
 from ..services.runs import RunStateError
 
 ENGINE_CALLS_SHOWN = 100
