@@ -33,9 +33,11 @@ demo: migrate
 serve: migrate
 	DEBUG=1 $(PY) manage.py serve 127.0.0.1:8000
 
-# Static checks CI runs before the suite: models and migrations agree.
+# Static checks CI runs before the suite: models and migrations agree; the layers and the acyclic
+# workers/ package of .importlinter hold.
 check: install-dev
 	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 test: install-dev
 	CI=$${CI:-} DATABASE_URL=$(TEST_DATABASE_URL) DEALIQ_TEST_BROKER_URL=$(DEALIQ_TEST_BROKER_URL) \

@@ -48,7 +48,7 @@ def _report(modeladmin, request, results, verb: str) -> None:
         modeladmin.message_user(request, result.message, messages.WARNING)
 
 
-@admin.action(description="Re-queue selected runs (failed or cancelled: only unfinished steps run again)")
+@admin.action(description="Re-queue selected runs (failed, cancelled, or running with no live worker: only unfinished steps run again)")
 @refusals_as_messages
 def requeue_runs(modeladmin, request, queryset):
     require_manager(request.user, queryset.values_list("deal_id", flat=True))

@@ -193,7 +193,7 @@ CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_BEAT_SCHEDULE = {
     "dealiq-watchdog": {
         "task": "dealiq.watchdog",
-        "schedule": env_float("DEALIQ_WATCHDOG_INTERVAL", 60.0),
+        "schedule": env_float("DEALIQ_WATCHDOG_INTERVAL", 5.0),
     },
     # Steps waiting for an Anthropic Message Batch (workers/message_batches.py).
     "dealiq-poll-message-batches": {
@@ -257,7 +257,8 @@ DEALIQ_STEP_MAX_ATTEMPTS = env_int("DEALIQ_STEP_MAX_ATTEMPTS", 5)
 DEALIQ_DEAL_REASONING = env_bool("DEALIQ_DEAL_REASONING", True)
 DEALIQ_RETRY_BACKOFF_BASE = env_float("DEALIQ_RETRY_BACKOFF_BASE", 5.0)
 DEALIQ_RETRY_BACKOFF_CAP = env_float("DEALIQ_RETRY_BACKOFF_CAP", 600.0)
-DEALIQ_HEARTBEAT_STALE_SECONDS = env_int("DEALIQ_HEARTBEAT_STALE_SECONDS", 600)
+# A running step (or a message a worker holds) without heartbeat this long is lost: its worker is gone.
+DEALIQ_HEARTBEAT_STALE_SECONDS = env_float("DEALIQ_HEARTBEAT_STALE_SECONDS", 15)
 DEALIQ_MAX_AUTO_REQUEUES = env_int("DEALIQ_MAX_AUTO_REQUEUES", 3)
 # A provider 429/529 waits (Retry-After, backoff) without spending a step attempt, up to this many
 # seconds of waiting per step; past it, rate limits count as attempts like any transient error.
@@ -287,6 +288,14 @@ DEALIQ_WARMUP_REDIS_URL = env_str(
 DEALIQ_HEARTBEAT_INTERVAL_SECONDS = env_float(
     "DEALIQ_HEARTBEAT_INTERVAL_SECONDS", max(0.5, DEALIQ_HEARTBEAT_STALE_SECONDS / 5)
 )
+# A step's claim and save transactions on PostgreSQL (SET LOCAL): a statement waits for a row lock at most
+# this long, and the server ends the transaction if it sits idle this long (a SIGSTOPped worker, a paused
+# VM), releasing its locks. 0 turns one off.
+DEALIQ_STEP_LOCK_TIMEOUT_MS = env_int("DEALIQ_STEP_LOCK_TIMEOUT_MS", 15_000)
+DEALIQ_STEP_IDLE_TIMEOUT_MS = env_int("DEALIQ_STEP_IDLE_TIMEOUT_MS", 60_000)
+# A message sent this long ago and received by no worker is taken as gone (Redis hands an unacknowledged
+# message back after the visibility timeout; a message still in the queue is never re-sent before).
+DEALIQ_DISPATCH_LOST_SECONDS = env_float("DEALIQ_DISPATCH_LOST_SECONDS", CELERY_VISIBILITY_TIMEOUT)
 # Optional webhook told when a run or batch finishes: JSON POST, short timeout, a few retries.
 DEALIQ_WEBHOOK_URL = env_str("DEALIQ_WEBHOOK_URL")
 DEALIQ_WEBHOOK_TIMEOUT = env_float("DEALIQ_WEBHOOK_TIMEOUT", 5.0)
@@ -323,6 +332,11 @@ CELERY_IMPORTS = ("workers.document_tasks",)
 # enforced by the upload itself (DEALIQ_DOCUMENT_MAX_FILE_BYTES). Non-file form data stays small.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# One upload request (all its files): the upload handler stops reading the body past this, and the web
+# server in front should refuse bigger bodies before they reach Django (docker-compose: client_max_body_size).
+DEALIQ_UPLOAD_MAX_REQUEST_BYTES = env_int(
+    "DEALIQ_UPLOAD_MAX_REQUEST_BYTES", max(DEALIQ_DOCUMENT_MAX_ARCHIVE_BYTES, 2 * DEALIQ_DOCUMENT_MAX_FILE_BYTES)
+)
 # The form says "at most N files"; far beyond that the request itself is refused (400).
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, 2 * DEALIQ_DOCUMENT_MAX_FILES_PER_UPLOAD)
 

@@ -9,8 +9,12 @@ UploadedFile with `original_name`, the name as sent; `store_document` judges and
 """
 from __future__ import annotations
 
-from django.core.files.uploadhandler import FileUploadHandler
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http.multipartparser import MultiPartParser
+
+from dealiq.documents.limits import format_bytes
 
 
 class _RecordingParser(MultiPartParser):
@@ -66,9 +70,65 @@ class OriginalNameUploadHandler(FileUploadHandler):
         return None
 
 
+class OversizeUpload(SimpleUploadedFile):
+    """Stands in for a file that passed its size limit: no content kept, `size` = the bytes received,
+    so the usual size check refuses it with its reason and the other files of the upload go on."""
+
+    def __init__(self, name: str, received: int):
+        super().__init__(name, b"")
+        self.size = received
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """Enforces the limits while the body streams in, before the storing handlers see the bytes:
+    - a file past its limit (DEALIQ_DOCUMENT_MAX_FILE_BYTES, DEALIQ_DOCUMENT_MAX_ARCHIVE_BYTES for a
+      .zip) is not passed on any more — nothing beyond the limit is spooled — and ends as an
+      `OversizeUpload` the page refuses with its reason;
+    - a request past DEALIQ_UPLOAD_MAX_REQUEST_BYTES (declared or counted) stops being read at once
+      (`request.upload_refused` says why; the web server in front should refuse it first)."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.declared = content_length or 0
+        self.total = 0
+        return None
+
+    def _refuse(self, reason: str):
+        self.request.upload_refused = reason
+        raise StopUpload(connection_reset=True)
+
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        request_limit = settings.DEALIQ_UPLOAD_MAX_REQUEST_BYTES
+        if getattr(self, "declared", 0) > request_limit:
+            self._refuse(f"the upload is {format_bytes(self.declared)}, over the limit of {format_bytes(request_limit)}")
+        self.file_name = file_name or ""
+        self.file_limit = (
+            settings.DEALIQ_DOCUMENT_MAX_ARCHIVE_BYTES
+            if self.file_name.lower().endswith(".zip")
+            else settings.DEALIQ_DOCUMENT_MAX_FILE_BYTES
+        )
+        self.file_bytes = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.file_bytes += len(raw_data)
+        self.total = getattr(self, "total", 0) + len(raw_data)
+        if self.total > settings.DEALIQ_UPLOAD_MAX_REQUEST_BYTES:
+            self._refuse(f"the upload is over the limit of {format_bytes(settings.DEALIQ_UPLOAD_MAX_REQUEST_BYTES)}")
+        if self.file_bytes > self.file_limit:
+            return None  # past the limit: the storing handlers never see these bytes
+        return raw_data
+
+    def file_complete(self, file_size):
+        if self.file_bytes > self.file_limit:
+            return OversizeUpload(self.file_name, self.file_bytes)
+        return None
+
+
 def install_original_name_handler(request) -> None:
-    """Call before anything reads request.POST/FILES (so: in a csrf_exempt view, before csrf_protect)."""
-    request.upload_handlers = [OriginalNameUploadHandler(request), *request.upload_handlers]
+    """Call before anything reads request.POST/FILES (so: in a csrf_exempt view, before csrf_protect).
+    The size limit comes first among the handlers that see the bytes: a file over it is never stored."""
+    request.upload_handlers = [
+        OriginalNameUploadHandler(request), SizeLimitUploadHandler(request), *request.upload_handlers
+    ]
 
 
 def original_name(uploaded_file) -> str:

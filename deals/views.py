@@ -173,6 +173,12 @@ def upload_documents(request, deal_id: int):
 @csrf_protect  # …and CSRF is then checked exactly as for any other form.
 def _upload(request, deal: Deal):
     form = UploadForm(request.POST, request.FILES)
+    refused = getattr(request, "upload_refused", "")
+    if refused:  # the body was cut off at the limit: nothing of it is kept
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(None, f"Upload refused: {refused}.")
+        return render(request, "deals/documents.html", _documents_context(request, deal, form=form), status=413)
     if not form.is_valid():
         return render(request, "deals/documents.html", _documents_context(request, deal, form=form), status=400)
     entity = form.cleaned_data["entity"]

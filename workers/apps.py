@@ -6,13 +6,21 @@ class WorkersConfig(AppConfig):
     verbose_name = "Pipeline workers"
 
     def ready(self) -> None:
-        # analysis/ asks for finalize through a signal; only workers/ knows how to dispatch it.
-        from analysis.services.steps import finalize_requested
+        from celery import signals
 
+        from analysis.services.lifecycle import finalize_requested, run_finished
+
+        from . import liveness
+        from . import tasks  # noqa: F401  (registers the tasks that others enqueue by name, eager mode too)
+
+        # analysis/ asks for finalize and announces finished runs through signals; only workers/ knows
+        # how to dispatch finalize and what follows a finished run (the one `run_finished` path).
         finalize_requested.connect(_on_finalize_requested, dispatch_uid="workers.finalize")
-        from analysis.services.finalize import run_finished
-
         run_finished.connect(_on_run_finished, dispatch_uid="workers.run_finished")
+        signals.before_task_publish.connect(liveness.on_publish, dispatch_uid="workers.liveness.publish")
+        signals.task_received.connect(liveness.on_received, dispatch_uid="workers.liveness.received")
+        signals.worker_ready.connect(liveness.on_worker_ready, dispatch_uid="workers.liveness.ready")
+        signals.worker_shutdown.connect(liveness.on_worker_shutdown, dispatch_uid="workers.liveness.shutdown")
 
 
 def _on_finalize_requested(sender, run_id: int, **kwargs) -> None:

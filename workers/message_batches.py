@@ -29,6 +29,7 @@ from dealiq.errors import PermanentError, TransientError
 from dealiq.schemas import DiscoveryRequest
 
 from .engines import engine_for
+from .pipeline import dispatch_run
 
 logger = logging.getLogger("dealiq.message_batches")
 
@@ -80,8 +81,6 @@ def prefetch_or_park(claim: Claim, engine, request: DiscoveryRequest) -> None:
 
 def poll_message_batches() -> dict:
     """Resume the waiting steps whose message batch has ended. Returns what it did, for the logs."""
-    from .pipeline import dispatch_run  # pipeline → tasks → steps → this module
-
     report = {"checked": 0, "resumed": [], "errors": 0}
     waiting = RunStep.objects.filter(status=StepStatus.WAITING, run__status=RunStatus.RUNNING).select_related("run")
     ended: dict[str, bool] = {}

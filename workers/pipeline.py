@@ -8,25 +8,23 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from celery import chain
+from celery import chain, signature
 from django.db import transaction
-from django.utils import timezone
 
 from analysis.models import (
     CELERY_PRIORITY,
-    EventSeverity,
     SETTLED_STEP_STATUSES,
     STEP_ORDER,
     AnalysisRun,
     Priority,
     RunStatus,
     RunStep,
-    StepStatus,
+    StepKind,
 )
-from analysis.services.audit import record_event
+from analysis.services import lifecycle
 from analysis.services.batches import BatchStart, create_batch, refresh_batch
-from analysis.services.runs import TransitionResult, create_run, document_manifest
-from analysis.services.runs import cancel_run as _cancel_run
+from analysis.services.lifecycle import TransitionResult
+from analysis.services.runs import create_run, document_manifest
 
 from .engines import default_engine_name, engine_for
 from .ops.disk import ensure_disk_space
@@ -62,128 +60,77 @@ def start_run(
     return run
 
 
-def dispatch_run(run_id: int, domains: list[str] | None = None) -> int:
-    """Send one chain per domain (all, or just `domains`) with the steps that are not settled yet;
-    returns chains sent. Extra copies are harmless: a claim skips settled steps."""
-    from .tasks import TASK_FOR_KIND, finalize
+# Tasks are enqueued by name: only tasks.py (the top of workers/) imports the task objects.
+STEP_TASK = {
+    StepKind.DISCOVER_TARGET: "dealiq.discover_target",
+    StepKind.DISCOVER_BUYER: "dealiq.discover_buyer",
+    StepKind.REASON: "dealiq.reason",
+}
+FINALIZE_TASK = "dealiq.finalize"
 
+
+def dispatch_run(run_id: int, domains: list[str] | None = None, *, recovered: bool = False) -> int:
+    """Send one chain per domain (all, or just `domains`) with the steps that are not settled yet;
+    returns chains sent. Extra copies are harmless: a claim skips settled steps and backs off from a
+    step another live worker runs. Recovered work (the watchdog's) goes first: it has waited already."""
     run = AnalysisRun.objects.get(pk=run_id)
-    priority = CELERY_PRIORITY[Priority(run.priority)]
+    priority = CELERY_PRIORITY[Priority.HIGH] if recovered else CELERY_PRIORITY[Priority(run.priority)]
     unsettled: dict[str, set[str]] = {}
     for domain, kind in RunStep.objects.filter(run=run).exclude(status__in=SETTLED_STEP_STATUSES).values_list(
         "domain", "kind"
     ):
         unsettled.setdefault(domain, set()).add(kind)
     if not unsettled:
-        finalize.apply_async((run_id,), priority=priority)
+        signature(FINALIZE_TASK, args=(run_id,)).apply_async(priority=priority)
         return 0
     for domain in run.domains:
         if domains is not None and domain not in domains:
             continue
         kinds = [k for k in STEP_ORDER if k in unsettled.get(domain, ())]
         if kinds:
-            chain(*(TASK_FOR_KIND[k].si(run_id, domain).set(priority=priority) for k in kinds)).apply_async()
+            chain(
+                *(signature(STEP_TASK[k], args=(run_id, domain), immutable=True).set(priority=priority) for k in kinds)
+            ).apply_async()
     return len(unsettled) if domains is None else len(set(unsettled) & set(domains))
 
 
-def dispatch_finalize(run_id: int) -> None:
-    from .tasks import finalize
-
+def dispatch_finalize(run_id: int, *, recovered: bool = False) -> None:
     run = AnalysisRun.objects.only("priority").get(pk=run_id)
-    finalize.apply_async((run_id,), priority=CELERY_PRIORITY[Priority(run.priority)])
+    priority = CELERY_PRIORITY[Priority.HIGH if recovered else Priority(run.priority)]
+    signature(FINALIZE_TASK, args=(run_id,)).apply_async(priority=priority)
 
 
 def requeue_run(run: AnalysisRun, *, actor=None) -> TransitionResult:
-    """failed/cancelled (a stalled run is failed) → queued: failed and interrupted steps go back to
-    pending and only the unsettled steps are sent again; done steps and their rows stay.
+    """failed/cancelled → queued, or a queued/running run with no live worker (stalled) → queued:
+    failed and interrupted steps go back to pending and only the unsettled steps are sent again; done
+    steps and their rows stay.
 
     The status change is a conditional UPDATE, so a double click (or two managers) dispatches once.
     Like a start, a re-queue is refused (InsufficientDiskSpace) when the disk is nearly full.
     """
     ensure_disk_space()
     with transaction.atomic():
-        changed = AnalysisRun.objects.filter(pk=run.pk, status__in=REQUEUEABLE).update(
-            status=RunStatus.QUEUED,
-            error="",
-            completed_at=None,
-            finalize_dispatched_at=None,
-            auto_requeue_count=0,
-            heartbeat_at=timezone.now(),
-        )
-        if not changed:
-            run.refresh_from_db()
-            return TransitionResult(
-                False, f"Run {run.number} is {run.status}: only failed or cancelled runs can be re-queued."
-            )
-        locked = AnalysisRun.objects.select_for_update().get(pk=run.pk)
-        steps = list(RunStep.objects.filter(run=locked).exclude(status__in=SETTLED_STEP_STATUSES).select_for_update())
-        for step in steps:
-            step.status = StepStatus.PENDING
-            step.attempt_floor = step.attempts  # a fresh attempt budget after a human decided to retry
-            step.finished_at = None
-            step.save(update_fields=["status", "attempt_floor", "finished_at"])
-        locked.requeue_count += 1
-        locked.save(update_fields=["requeue_count"])
-        record_event(
-            "run.requeued",
-            actor=actor,
-            run=locked,
-            obj=locked,
-            data={"automatic": False, "steps": [f"{s.domain}/{s.kind}" for s in steps]},
-        )
-        if locked.batch_id:
-            transaction.on_commit(partial(refresh_batch, locked.batch_id))
-        transaction.on_commit(partial(dispatch_run, run.pk))
-    run.refresh_from_db()
-    return TransitionResult(True, f"Run {run.number} re-queued ({len(steps)} step(s) to run).")
+        result, _ = lifecycle.requeue(run, actor=actor)
+        if result.changed:
+            if run.batch_id:
+                transaction.on_commit(partial(refresh_batch, run.batch_id))
+            transaction.on_commit(partial(dispatch_run, run.pk))
+    return result
 
 
-def recover_stalled(run: AnalysisRun, stale_step_ids: list[int], *, reason: str) -> TransitionResult:
-    """The watchdog's re-queue of a running run: stale `running` steps go back to pending and the
-    affected domains (all unsettled ones when `stale_step_ids` is empty: lost messages) are sent again.
-    Counted in `auto_requeue_count`; the watchdog fails the run as "stalled" past the limit."""
+def recover_lost(run: AnalysisRun, lost) -> TransitionResult:
+    """The watchdog's re-queue of lost steps (see lifecycle.why_lost): back to pending, their domains
+    sent again. Counted in `auto_requeue_count`; the watchdog fails the run as "stalled" past the limit."""
     with transaction.atomic():
-        locked = AnalysisRun.objects.select_for_update().get(pk=run.pk)
-        if locked.status != RunStatus.RUNNING:
-            return TransitionResult(False, f"run {locked.pk} is {locked.status}")
-        steps = RunStep.objects.filter(run=locked, pk__in=stale_step_ids, status=StepStatus.RUNNING)
-        reset = [(s.domain, s.kind) for s in steps.select_for_update()]
-        steps.update(status=StepStatus.PENDING, error=f"re-queued by the watchdog: {reason}")
-        if stale_step_ids:
-            domains = sorted({domain for domain, _ in reset})
-        else:
-            domains = sorted(
-                set(RunStep.objects.filter(run=locked).unsettled().values_list("domain", flat=True))
-            )
-        locked.auto_requeue_count += 1
-        locked.heartbeat_at = timezone.now()  # the next look comes one stale period from now
-        locked.save(update_fields=["auto_requeue_count", "heartbeat_at"])
-        record_event(
-            "run.requeued",
-            run=locked,
-            obj=locked,
-            severity=EventSeverity.WARNING,
-            data={
-                "automatic": True,
-                "reason": reason,
-                "steps": [f"{d}/{k}" for d, k in reset],
-                "domains": domains,
-                "auto_requeue_count": locked.auto_requeue_count,
-            },
-        )
-        transaction.on_commit(partial(dispatch_run, run.pk, domains))
-    return TransitionResult(True, f"run {run.pk}: {len(reset)} stale step(s) reset, {len(domains)} domain(s) re-sent")
+        domains = lifecycle.recover_lost(run, lost)
+        transaction.on_commit(partial(dispatch_run, run.pk, domains, recovered=True))
+    return TransitionResult(True, f"run {run.pk}: {len(lost)} lost step(s) reset, {len(domains)} domain(s) re-sent")
 
 
 def cancel_run(run: AnalysisRun, *, actor=None) -> TransitionResult:
     """queued/running → cancelled. Steps inside the engine stop at their fence and persist nothing;
     queued messages are skipped when they arrive (the claim sees the run is no longer active)."""
-    result = _cancel_run(run, actor=actor)
-    if result.changed:
-        from .notify import after_run_finished
-
-        after_run_finished(run.pk)
-    return result
+    return lifecycle.cancel_run(run, actor=actor)
 
 
 def start_batch(

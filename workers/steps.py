@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import threading
 import traceback
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from analysis.models import AnalysisRun, Fact, Gap, StepKind
 from analysis.services import inputs
 from analysis.services.steps import (
     Claim,
+    SkipReason,
     StaleClaim,
     StepAnswers,
     claim_step,
@@ -41,6 +43,7 @@ from deals.models import DocumentPage
 
 from . import ratelimit
 from .engines import engine_for
+from .liveness import release_hold
 from .message_batches import ParkedForMessageBatch, prefetch_or_park, uses_message_batches
 from .ops.logcontext import add_log_context, with_step_log_context
 from .retry import backoff
@@ -70,7 +73,7 @@ RATE_LIMIT_KINDS = {"rate_limited", "overloaded"}
 
 @dataclass(frozen=True)
 class StepOutcome:
-    status: str  # done | skipped | failed | retry | throttled | stale | waiting
+    status: str  # done | skipped | busy | failed | retry | throttled | stale | waiting
     detail: str = ""
     countdown: float | None = None
     counts: dict | None = None
@@ -160,6 +163,12 @@ def _throttle(run: AnalysisRun, engine, domain: str, kind: str) -> float:
     return wait
 
 
+def _busy_countdown() -> float:
+    """A duplicate waits about one stale period: by then the owner has finished or is known dead."""
+    base = max(1.0, min(settings.DEALIQ_HEARTBEAT_STALE_SECONDS, 2 * settings.DEALIQ_HEARTBEAT_INTERVAL_SECONDS))
+    return round(base * random.uniform(1.0, 1.5), 3)
+
+
 def _retry_transient(claim: Claim, exc: Exception, log_ctx: str) -> StepOutcome:
     kind = getattr(exc, "kind", "database" if isinstance(exc, DB_TRANSIENT) else "transient")
     if isinstance(exc, REDIS_TRANSIENT):
@@ -230,8 +239,19 @@ def execute_step(
         return StepOutcome("throttled", f"database: {exc}", countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
     except Exception:  # e.g. an unknown engine: the claimed step below fails with a readable error
         run = engine = None
-    claimed = claim_step(run_id, domain, kind, task_id=task_id, worker=worker)
+    try:
+        claimed = claim_step(run_id, domain, kind, task_id=task_id, worker=worker)
+    except DB_TRANSIENT as exc:  # no database, or a lock held too long (lock_timeout): nothing claimed
+        connection.close()
+        return StepOutcome("throttled", f"database: {exc}", countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
+    if claimed.claim is None and claimed.skip_reason == SkipReason.BUSY:
+        # Another copy of this step runs on a live worker: come back later, no attempt spent.
+        countdown = _busy_countdown()
+        logger.info("step busy run=%s domain=%s kind=%s: another worker is on it, retry in %.1fs",
+                    run_id, domain, kind, countdown)
+        return StepOutcome("busy", claimed.skip_reason, countdown=countdown)
     if claimed.claim is None:
+        release_hold(run_id, domain, kind, worker)
         logger.info("step skipped run=%s domain=%s kind=%s: %s", run_id, domain, kind, claimed.skip_reason)
         return StepOutcome("skipped", claimed.skip_reason)
     claim = claimed.claim

@@ -1,5 +1,8 @@
 """Celery tasks: thin. Parse ids, call the step executor, translate its outcome for Celery.
 
+The top of workers/: nothing in workers/ imports this module; others enqueue tasks by name
+(`signature("dealiq.…")`), so the package has no import cycle.
+
 Each task takes only ids and reads everything else from the database, so any message can be delivered
 twice or run again on its own.
 """
@@ -30,13 +33,14 @@ def _run_step(task, run_id, domain: str, kind: str) -> dict:
             worker=task.request.hostname or "",
             retries=task.request.retries or 0,
         )
-        if outcome.status not in ("retry", "throttled"):
+        if outcome.status not in ("retry", "throttled", "busy"):
             break
         if task.request.is_eager:
             # Embedded mode has no broker to hold a countdown: this process is the only worker, so wait.
             time.sleep(outcome.countdown or 0)
             continue
-        # Our own countdown (backoff with jitter, Retry-After, rate-limit wait): never autoretry_for,
+        # Our own countdown (backoff with jitter, Retry-After, rate-limit wait, a duplicate backing off
+        # from a step a live worker runs): never autoretry_for,
         # which would overwrite it. The attempt cap lives in the step row, not in Celery's retry count
         # (step tasks have max_retries=None: a rate-limit wait may take many retries and uses no attempt).
         raise task.retry(countdown=outcome.countdown)

@@ -10,6 +10,7 @@ import logging
 import urllib.error
 import urllib.request
 
+from celery import signature
 from django.conf import settings
 
 from .retry import backoff_delay
@@ -56,9 +57,7 @@ def send_webhook(payload: dict) -> None:
     """Queue the webhook; in eager mode it runs inline, where any failure is swallowed and logged."""
     if not settings.DEALIQ_WEBHOOK_URL:
         return
-    from .tasks import webhook
-
     try:
-        webhook.apply_async((payload,))
+        signature("dealiq.webhook", args=(payload,)).apply_async()
     except Exception:  # the webhook must never fail the run
         logger.exception("webhook %s could not be queued", payload.get("event"))

@@ -251,7 +251,13 @@ class RunStep(UsageFields):
     )
     task_id = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Refreshed while a worker runs the step or holds its message."
+    )
+    held_by = models.CharField(
+        max_length=200, blank=True, help_text="The worker that received this step's message and has not run it yet."
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When a message for this step was last sent.")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -266,7 +272,11 @@ class RunStep(UsageFields):
             choices_check("kind", StepKind, "step_kind_valid"),
             choices_check("status", StepStatus, "step_status_valid"),
         ]
-        indexes = [models.Index(fields=["status", "heartbeat_at"], name="step_status_heartbeat_idx")]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="step_status_heartbeat_idx"),
+            # The worker's own heartbeat: one UPDATE over the messages it holds.
+            models.Index(fields=["held_by", "status"], name="step_held_by_idx", condition=~Q(held_by="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.run} · {self.domain} · {self.kind}"

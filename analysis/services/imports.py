@@ -20,8 +20,9 @@ from dealiq.domains import DOMAIN_KEYS
 from dealiq.schemas import DiscoveryResult, ReasoningResult
 from deals.models import Document
 
-from ..models import AnalysisRun, Fact, Finding, Gap, RunOrigin, RunStatus, RunStep, StepStatus
+from ..models import AnalysisRun, Fact, Finding, Gap, RunOrigin, RunStep
 from .finalize import finalize_run
+from .lifecycle import move_run, move_steps
 from .persist import upsert_discovery, upsert_reasoning
 from .runs import create_run
 
@@ -75,10 +76,8 @@ def import_analysis(deal, path: Path, *, actor=None, progress: Callable[[int, st
     with transaction.atomic():
         run = create_run(deal, engine=IMPORT_ENGINE, model=parsed.layout[:100], domains=domains or list(DOMAIN_KEYS),
                          triggered_by=actor, needs_documents=False)
-        AnalysisRun.objects.filter(pk=run.pk).update(
-            origin=RunOrigin.IMPORTED, import_source=str(path)[:500], status=RunStatus.RUNNING,
-            started_at=timezone.now(),
-        )
+        AnalysisRun.objects.filter(pk=run.pk).update(origin=RunOrigin.IMPORTED, import_source=str(path)[:500])
+        move_run(run.pk, "start", actor=actor, fields={"started_at": timezone.now()})
         run.refresh_from_db()
         report = ImportReport(run, parsed.layout, parsed.files)
         for kind in KINDS:
@@ -86,7 +85,7 @@ def import_analysis(deal, path: Path, *, actor=None, progress: Callable[[int, st
         report.rejected = [(e.kind, e.legacy_id, e.error) for e in parsed.entries if e.item is None]
         for index, domain in enumerate(run.domains, 1):
             report.links += _store_domain(run, parsed, domain)
-            RunStep.objects.filter(run=run, domain=domain).update(status=StepStatus.DONE, finished_at=timezone.now())
+            move_steps(RunStep.objects.filter(run=run, domain=domain), "import", fields={"finished_at": timezone.now()})
             done = index * 3
             AnalysisRun.objects.filter(pk=run.pk).update(steps_done=done, progress=round(100 * done / run.steps_total))
             progress(round(100 * index / len(run.domains)), f"{domain}: stored")

@@ -1,28 +1,13 @@
-"""Creating runs and moving them through their state machine.
-
-Transitions are conditional UPDATEs (`… WHERE status IN (…)`): two workers or a double click cannot
-both make the same transition; the loser sees 0 rows changed.
-"""
+"""Creating runs (their rows, manifest and steps). Moving them through their states: lifecycle.py."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from dealiq.domains import DOMAIN_KEYS
 from deals.models import Document
 
-from ..models import (
-    STEP_ORDER,
-    AnalysisRun,
-    EventSeverity,
-    Priority,
-    RunStatus,
-    RunStep,
-    StepStatus,
-)
+from ..models import STEP_ORDER, AnalysisRun, Priority, RunStep
 from .audit import record_event
 
 
@@ -98,45 +83,5 @@ def create_run(
     return run
 
 
-def mark_running(run_id: int) -> bool:
-    """queued → running, the first time a step is claimed."""
-    now = timezone.now()
-    changed = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
-    )
-    if changed:
-        record_event("run.started", run=AnalysisRun.objects.get(pk=run_id))
-    return bool(changed)
-
-
-@dataclass(frozen=True)
-class TransitionResult:
-    changed: bool
-    message: str
-
-
-def cancel_run(run: AnalysisRun, *, actor=None) -> TransitionResult:
-    """queued/running → cancelled. Running steps notice at their fence and persist nothing."""
-    with transaction.atomic():
-        changed = AnalysisRun.objects.filter(
-            pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
-        ).update(status=RunStatus.CANCELLED, completed_at=timezone.now())
-        if changed:
-            # A step still inside the engine fails its fence at persist (run cancelled, step no longer
-            # running) and writes nothing; pending ones are skipped at claim.
-            # A step waiting for its message batch keeps the batch id: a re-queue picks up its results.
-            interrupted = RunStep.objects.filter(
-                run_id=run.pk, status__in=(StepStatus.RUNNING, StepStatus.WAITING)
-            ).update(status=StepStatus.PENDING, error="cancelled while running")
-            record_event(
-                "run.cancelled",
-                actor=actor,
-                run=run,
-                obj=run,
-                severity=EventSeverity.WARNING,
-                data={"interrupted_steps": interrupted},
-            )
-    run.refresh_from_db()
-    if not changed:
-        return TransitionResult(False, f"Run {run.number} is {run.status}: only queued or running runs can be cancelled.")
-    return TransitionResult(True, f"Run {run.number} cancelled.")
+# The run's transitions live in the lifecycle module; these names stay importable from here.
+from .lifecycle import TransitionResult, cancel_run, mark_running  # noqa: E402,F401

@@ -1,8 +1,11 @@
 """A step's life: claim (fence) → engine (outside any transaction) → persist or fail, then fan-in.
 
-Lock order everywhere: the run row first, then the step row. A claim bumps `attempts`, the fencing
-token: a persist whose attempt is no longer the step's current one writes nothing, so a stale duplicate
-delivery can never overwrite or duplicate the work of the copy that claimed after it.
+Only the step's own row is locked (`SELECT … FOR UPDATE`, SKIP LOCKED at claim): the run row is never
+held across a step's save, so one slow or frozen save cannot stall the run's other steps or other runs.
+A claim bumps `attempts`, the fencing token: a persist whose attempt is no longer the step's current one
+writes nothing, so a stale duplicate delivery can never overwrite or duplicate the work of the copy that
+claimed after it. A duplicate of a step whose owner is alive backs off without spending an attempt.
+Every status change goes through lifecycle.py; fan-in runs after the step's commit (lifecycle).
 """
 from __future__ import annotations
 
@@ -34,9 +37,17 @@ from ..models import (
     StepKind,
     StepStatus,
 )
-from .audit import record_event, truncate_error, worker_label
+from . import lifecycle
+from .audit import truncate_error, worker_label
+from .lifecycle import (  # noqa: F401
+    after_step_settled,
+    all_domains_finished,
+    domain_finished,
+    finalize_requested,
+    mark_running,
+    step_is_alive,
+)
 from .persist import upsert_discovery, upsert_reasoning
-from .runs import mark_running
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +62,7 @@ class SkipReason:
     RUN_FINISHED = "run is no longer active"
     BLOCKED = "an earlier step of this domain is not done"
     OUT_OF_ATTEMPTS = "out of attempts"
+    BUSY = "another worker is on this step"
 
 
 @dataclass(frozen=True)
@@ -83,51 +95,90 @@ class StaleClaim(Exception):
     """The step was re-claimed, finished elsewhere, or the run was cancelled: write nothing."""
 
 
+def bounded_transaction() -> None:
+    """Inside a step's transaction on PostgreSQL: wait for a lock at most DEALIQ_STEP_LOCK_TIMEOUT_MS and
+    let the server end the transaction after DEALIQ_STEP_IDLE_TIMEOUT_MS idle (a frozen worker)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true), set_config('idle_in_transaction_session_timeout', %s, true)",
+            [str(settings.DEALIQ_STEP_LOCK_TIMEOUT_MS), str(settings.DEALIQ_STEP_IDLE_TIMEOUT_MS)],
+        )
+
+
 def _locked(run_id: int, step_id: int) -> tuple[AnalysisRun, RunStep]:
-    run = AnalysisRun.objects.select_for_update().get(pk=run_id)
+    """The step row locked, the run read without a lock (its status is checked by the fence)."""
+    bounded_transaction()
     step = RunStep.objects.select_for_update().get(pk=step_id)
+    run = AnalysisRun.objects.get(pk=run_id)
     return run, step
+
+
+def _share_run_row(run_id: int) -> None:
+    """FOR SHARE on the run row for the claim's short transaction: claims of one run do not wait for each
+    other, but a cancel (an UPDATE of the row) waits for claims in flight, and a claim that starts during a
+    cancel sees the cancelled run. Taken before the step lock, in the order a cancel takes them."""
+    if connection.vendor != "postgresql":
+        return  # SQLite serialises writers anyway
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {AnalysisRun._meta.db_table} WHERE id = %s FOR SHARE", [run_id])
 
 
 def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "") -> ClaimResult:
     max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
+    out_of_attempts = False
     with transaction.atomic():
-        run = AnalysisRun.objects.select_for_update().get(pk=run_id)
-        step = RunStep.objects.select_for_update().get(run_id=run_id, domain=domain, kind=kind)
+        bounded_transaction()
+        _share_run_row(run_id)
+        rows = RunStep.objects.filter(run_id=run_id, domain=domain, kind=kind)
+        # SKIP LOCKED: a step row locked right now is being claimed or saved by another copy.
+        step = rows.select_for_update(skip_locked=True).first()
+        if step is None:
+            return ClaimResult(None, SkipReason.BUSY if rows.exists() else SkipReason.ALREADY_DONE)
+        run = AnalysisRun.objects.get(pk=run_id)
         if step.status in SETTLED_STEP_STATUSES:
             return ClaimResult(None, SkipReason.ALREADY_DONE)
         if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
             return ClaimResult(None, SkipReason.RUN_FINISHED)
         if _earlier_steps_unsettled(run_id, domain, kind):
             return ClaimResult(None, SkipReason.BLOCKED)
+        if step.status == StepStatus.RUNNING and step_is_alive(step):
+            # A duplicate delivery while the owner still heartbeats: back off, spend no attempt.
+            return ClaimResult(None, SkipReason.BUSY)
         if step.attempts - step.attempt_floor >= max_attempts:
             _fail_locked(run, step, f"gave up after {step.attempts} attempts (worker lost or stalled each time)")
-            return ClaimResult(None, SkipReason.OUT_OF_ATTEMPTS)
-        now = timezone.now()
-        step.status = StepStatus.RUNNING
-        step.attempts += 1
-        step.task_id = task_id or step.task_id
-        step.worker = worker or worker_label()
-        step.heartbeat_at = now
-        step.started_at = step.started_at or now
-        step.error = ""
-        step.save(update_fields=["status", "attempts", "task_id", "worker", "heartbeat_at", "started_at", "error"])
-        AnalysisRun.objects.filter(pk=run_id).update(heartbeat_at=now)
-        if run.status == RunStatus.QUEUED:
-            mark_running(run_id)
-        record_event(
-            "step.claimed",
-            actor_label=step.worker,
-            run=run,
-            obj=step,
-            data={"domain": domain, "kind": kind, "attempt": step.attempts, "task_id": task_id},
-        )
-        return ClaimResult(
-            Claim(
-                run_id, step.pk, domain, kind, step.attempts, step.attempt_floor,
+            out_of_attempts = True
+        else:
+            now = timezone.now()
+            attempt = step.attempts + 1
+            label = worker or worker_label()
+            lifecycle.move_step(
+                step.pk,
+                "claim",
+                fields={
+                    "attempts": attempt,
+                    "task_id": task_id or step.task_id,
+                    "worker": label,
+                    "held_by": "",
+                    "heartbeat_at": now,
+                    "started_at": step.started_at or now,
+                    "error": "",
+                },
+                actor_label=label,
+                run_id=run_id,
+                data={"domain": domain, "kind": kind, "attempt": attempt, "task_id": task_id},
+            )
+            if run.status == RunStatus.QUEUED:
+                mark_running(run_id)
+            claim = Claim(
+                run_id, step.pk, domain, kind, attempt, step.attempt_floor,
                 step.rate_limit_waits, step.rate_limit_waited_seconds,
             )
-        )
+    if out_of_attempts:
+        after_step_settled(run_id)
+        return ClaimResult(None, SkipReason.OUT_OF_ATTEMPTS)
+    return ClaimResult(claim)
 
 
 def _check_fence(run: AnalysisRun, step: RunStep, claim: Claim) -> None:
@@ -138,9 +189,10 @@ def _check_fence(run: AnalysisRun, step: RunStep, claim: Claim) -> None:
 
 
 def heartbeat(claim: Claim) -> None:
-    now = timezone.now()
-    RunStep.objects.filter(pk=claim.step_id, attempts=claim.attempt, status=StepStatus.RUNNING).update(heartbeat_at=now)
-    AnalysisRun.objects.filter(pk=claim.run_id).update(heartbeat_at=now)
+    """One cheap UPDATE: the step is alive (only while it is still this claim's)."""
+    RunStep.objects.filter(pk=claim.step_id, attempts=claim.attempt, status=StepStatus.RUNNING).update(
+        heartbeat_at=timezone.now()
+    )
 
 
 def step_is_claimable(run_id: int, domain: str, kind: str) -> str:
@@ -350,7 +402,8 @@ def _record_new_calls(run: AnalysisRun, step: RunStep, claim: Claim, usage: Usag
         ]
     )
     _add_usage(step, fresh, save=save)
-    _add_usage(run, fresh, save=save)
+    # The run's usage is recounted from its steps once this commits (no run-row lock across a save).
+    transaction.on_commit(lambda: lifecycle.refresh_progress(run.pk))
     return fresh
 
 
@@ -358,9 +411,6 @@ def _settle(
     run: AnalysisRun, step: RunStep, claim: Claim, usage: Usage, counts: dict[str, int], items: ItemReport
 ) -> None:
     now = timezone.now()
-    step.status = StepStatus.DONE
-    step.finished_at = now
-    step.heartbeat_at = now
     step.facts_written = counts.get("facts", 0)
     step.gaps_written = counts.get("gaps", 0)
     step.findings_written = counts.get("findings", 0)
@@ -371,19 +421,18 @@ def _settle(
     if (step.partial or {}).get("answers"):  # only an unfinished step replays answers: keep the row lean
         step.partial = {k: v for k, v in step.partial.items() if k != "answers"}
     _record_new_calls(run, step, claim, usage, save=False)
-    step.save()
-    run.steps_done += 1
-    run.progress = min(100, run.steps_done * 100 // max(run.steps_total, 1))
-    run.heartbeat_at = now
-    run.dropped_ungrounded += step.dropped_ungrounded
-    run.save(
-        update_fields=[*run.USAGE_FIELDS, "steps_done", "progress", "heartbeat_at", "dropped_ungrounded"]
-    )
-    record_event(
-        "step.done",
+    fields = {
+        name: getattr(step, name)
+        for name in (*step.USAGE_FIELDS, "facts_written", "gaps_written", "findings_written", "items_written",
+                     "dropped_ungrounded", "dropped_links", "item_report", "partial")
+    }
+    lifecycle.move_step(
+        step.pk,
+        "settle",
+        attempt=claim.attempt,
+        fields={**fields, "finished_at": now, "heartbeat_at": now, "held_by": ""},
         actor_label=step.worker,
-        run=run,
-        obj=step,
+        run_id=run.pk,
         data={"domain": step.domain, "kind": step.kind, "attempt": claim.attempt, **counts},
     )
 
@@ -395,7 +444,7 @@ def persist_discovery(claim: Claim, result: DiscoveryResult) -> dict[str, int]:
         _check_fence(run, step, claim)
         counts = upsert_discovery(run, result)
         _settle(run, step, claim, result.usage, counts, result.items)
-        _after_step_settled(run)
+    after_step_settled(claim.run_id)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
     return counts
 
@@ -406,26 +455,22 @@ def persist_reasoning(claim: Claim, result: ReasoningResult) -> dict[str, int]:
         _check_fence(run, step, claim)
         counts = upsert_reasoning(run, claim.domain, result)
         _settle(run, step, claim, result.usage, counts, result.items)
-        _after_step_settled(run)
+    after_step_settled(claim.run_id)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
     return counts
 
 
 def _fail_locked(run: AnalysisRun, step: RunStep, error: str, *, full_error: str = "") -> None:
-    now = timezone.now()
-    step.status = StepStatus.FAILED
-    step.error = truncate_error(error)
-    step.finished_at = now
-    step.save(update_fields=["status", "error", "finished_at"])
-    record_event(
-        "step.failed",
+    """The step fails (its row is locked by the caller); the caller runs the fan-in after commit."""
+    lifecycle.move_step(
+        step.pk,
+        "fail",
+        fields={"error": truncate_error(error), "finished_at": timezone.now(), "held_by": ""},
         actor_label=step.worker,
-        run=run,
-        obj=step,
+        run_id=run.pk,
         severity=EventSeverity.ERROR,
         data={"domain": step.domain, "kind": step.kind, "attempt": step.attempts, "error": full_error or error},
     )
-    _after_step_settled(run)
 
 
 def fail_step(claim: Claim, error: str, *, full_error: str = "") -> bool:
@@ -437,6 +482,7 @@ def fail_step(claim: Claim, error: str, *, full_error: str = "") -> bool:
             _fail_locked(run, step, error, full_error=full_error)
     except StaleClaim:
         return False
+    after_step_settled(claim.run_id)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.FAILED, counts={})
     return True
 
@@ -447,28 +493,24 @@ def park_for_message_batch(claim: Claim, batch_id: str) -> bool:
     Nothing is persisted and the worker is freed; `resume_waiting_step` sends the step again once the
     batch has ended. Waiting is not a failure: the attempt budget starts afresh from here.
     """
-    with transaction.atomic():
-        changed = RunStep.objects.filter(pk=claim.step_id, attempts=claim.attempt, status=StepStatus.RUNNING).update(
-            status=StepStatus.WAITING, message_batch_id=batch_id, attempt_floor=F("attempts"), error=""
-        )
-        if changed:
-            _record_step_event("step.waiting_for_batch", claim.run_id, claim.step_id,
-                               domain=claim.domain, kind=claim.kind, attempt=claim.attempt, message_batch=batch_id)
-    return bool(changed)
+    return lifecycle.move_step(
+        claim.step_id,
+        "park",
+        attempt=claim.attempt,
+        fields={"message_batch_id": batch_id, "attempt_floor": F("attempts"), "error": ""},
+        run_id=claim.run_id,
+        data={"domain": claim.domain, "kind": claim.kind, "attempt": claim.attempt, "message_batch": batch_id},
+    )
 
 
 def resume_waiting_step(step: RunStep) -> bool:
     """waiting → pending once its batch has ended (conditional: one poller wins)."""
-    changed = RunStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(status=StepStatus.PENDING)
-    if changed:
-        _record_step_event("step.batch_ended", step.run_id, step.pk,
-                           domain=step.domain, kind=step.kind, message_batch=step.message_batch_id)
-    return bool(changed)
-
-
-def _record_step_event(event_type: str, run_id: int, step_id: int, **data) -> None:
-    run = AnalysisRun.objects.only("id", "deal_id").get(pk=run_id)
-    record_event(event_type, run=run, object_type="RunStep", object_id=step_id, data=data)
+    return lifecycle.move_step(
+        step.pk,
+        "resume",
+        run_id=step.run_id,
+        data={"domain": step.domain, "kind": step.kind, "message_batch": step.message_batch_id},
+    )
 
 
 def release_for_retry(
@@ -481,7 +523,7 @@ def release_for_retry(
     fencing token `attempts` still only grows, the cap's floor moves up by one instead.
     """
     due = timezone.now() + dt.timedelta(seconds=countdown)
-    changes = {"status": StepStatus.PENDING, "error": truncate_error(error), "heartbeat_at": due, "retries": F("retries") + 1}
+    changes = {"error": truncate_error(error), "heartbeat_at": due, "retries": F("retries") + 1}
     if not spend_attempt:
         changes.update(
             attempt_floor=F("attempt_floor") + 1,
@@ -489,51 +531,24 @@ def release_for_retry(
             rate_limit_waited_seconds=F("rate_limit_waited_seconds") + countdown,
         )
     with transaction.atomic():
-        changed = RunStep.objects.filter(pk=claim.step_id, attempts=claim.attempt, status=StepStatus.RUNNING).update(
-            **changes
+        changed = lifecycle.move_step(
+            claim.step_id,
+            "retry",
+            attempt=claim.attempt,
+            # Its worker holds the step until the retry message is out (then the publish clears it).
+            fields={**changes, "held_by": F("worker")},
+            run_id=claim.run_id,
+            severity=EventSeverity.WARNING,
+            data={
+                "domain": claim.domain,
+                "kind": claim.kind,
+                "attempt": claim.attempt,
+                "error": error,
+                "countdown": countdown,
+                "attempt_spent": spend_attempt,
+                **(data or {}),
+            },
         )
         if changed:
             push_heartbeat(claim.run_id, due)
-            record_event(
-                "step.retry_scheduled",
-                run=AnalysisRun.objects.only("id", "deal_id").get(pk=claim.run_id),
-                object_type="RunStep",
-                object_id=claim.step_id,
-                data={
-                    "domain": claim.domain,
-                    "kind": claim.kind,
-                    "attempt": claim.attempt,
-                    "error": error,
-                    "countdown": countdown,
-                    "attempt_spent": spend_attempt,
-                    **(data or {}),
-                },
-                severity=EventSeverity.WARNING,
-            )
     return bool(changed)
-
-
-def domain_finished(steps: list[RunStep]) -> bool:
-    if any(s.status == StepStatus.FAILED for s in steps):
-        return True
-    return all(s.status in SETTLED_STEP_STATUSES for s in steps)
-
-
-def all_domains_finished(run: AnalysisRun) -> bool:
-    by_domain: dict[str, list[RunStep]] = {}
-    for step in RunStep.objects.filter(run=run):
-        by_domain.setdefault(step.domain, []).append(step)
-    return all(domain_finished(steps) for steps in by_domain.values())
-
-
-def _after_step_settled(run: AnalysisRun) -> None:
-    """Fan-in, counted in the database under the run lock: the last domain to finish asks for finalize."""
-    if run.finalize_dispatched_at is None and all_domains_finished(run):
-        run.finalize_dispatched_at = timezone.now()
-        run.save(update_fields=["finalize_dispatched_at"])
-        run_id = run.pk
-        transaction.on_commit(lambda: finalize_requested.send(sender=AnalysisRun, run_id=run_id))
-
-
-# The pipeline (workers/) listens and dispatches the finalize task; analysis/ never imports workers/.
-finalize_requested = Signal()

@@ -23,6 +23,7 @@ from workers.pipeline import cancel_run, requeue_run, start_run
 from ..models import STEP_ORDER, AnalysisRun, AuditEvent, EngineCall, RunStep
 from ..services.audit import readable_error
 from ..services.audit_text import actor_name, describe, event_label
+from ..services.lifecycle import can_requeue, last_sign_of_life
 from ..services.runs import RunStateError
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -90,7 +91,8 @@ class RunDetailView(LoginRequiredMixin, TemplateView):
             items=items,
             items_kept=sum(s.items_written for s in steps),
             is_manager=run.deal.user_has_role(self.request.user, Role.MANAGER),
-            can_requeue=run.status in ("failed", "cancelled"),
+            can_requeue=can_requeue(run),
+            last_sign_of_life=last_sign_of_life(run),  # failed, cancelled, or active with no live worker (stalled)
             can_cancel=run.status in ("queued", "running"),
             events=AuditEvent.objects.for_run(run).select_related("actor").order_by("-at", "-id")[:30],
             engine_calls=EngineCall.objects.filter(run=run).select_related("step")[:ENGINE_CALLS_SHOWN],

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.urls import reverse
 
 from analysis.models import AuditEvent
@@ -186,3 +187,51 @@ def test_a_plain_zip_goes_to_the_chosen_entity_and_a_hostile_one_is_refused_whol
     assert lines["evil.zip"][0] == "rejected" and "unsafe path" in lines["evil.zip"][1]
     assert lines["empty.zip"] == ("rejected", "the archive holds no documents")
     assert list(Document.objects.values_list("filename", "entity")) == [("wan.txt", "buyer")]
+
+
+def test_an_upload_over_the_limit_is_stopped_while_streaming(deal, member, settings, tmp_path):
+    """A file past its limit is not spooled (the storing handlers never see the bytes beyond it) and is
+    refused with its reason while the other file is stored; a request past the request limit stops
+    being read at once (413)."""
+    from django.test import RequestFactory
+
+    from deals.views import upload_documents
+
+    from .builders import multipart
+
+    settings.DEALIQ_DOCUMENT_MAX_FILE_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    spooled = []
+    real_write = TemporaryUploadedFile.write if hasattr(TemporaryUploadedFile, "write") else None
+
+    def post(files):
+        body, content_type = multipart({"entity": "target"}, files)
+        request = RequestFactory().post(reverse("deals:upload", args=[deal.pk]), data=body, content_type=content_type)
+        request.user = member(deal, Role.ANALYST)
+        request._dont_enforce_csrf_checks = True
+        return request, upload_documents(request, deal.pk), len(body)
+
+    class Counting(TemporaryUploadedFile):
+        def write(self, data):
+            spooled.append(len(data))
+            return super().write(data)
+
+    import django.core.files.uploadhandler as handlers
+
+    original = handlers.TemporaryUploadedFile
+    handlers.TemporaryUploadedFile = Counting
+    try:
+        _, response, _ = post([("files", "big.txt", b"x" * (6 * 1024 * 1024)), ("files", "ok.txt", b"fine")])
+    finally:
+        handlers.TemporaryUploadedFile = original
+    html = response.content.decode()
+    assert "big.txt" in html and "over the limit of 1" in html
+    assert list(Document.objects.values_list("filename", flat=True)) == ["ok.txt"]
+    assert sum(spooled) <= 1024 * 1024 + 64 * 1024, f"{sum(spooled)} bytes spooled to disk"
+    del real_write
+
+    settings.DEALIQ_UPLOAD_MAX_REQUEST_BYTES = 2 * 1024 * 1024
+    request, response, size = post([("files", "huge.txt", b"y" * (8 * 1024 * 1024))])
+    assert response.status_code == 413 and "Upload refused" in response.content.decode()
+    assert Document.objects.count() == 1

@@ -5,9 +5,12 @@ answers it served (calls and tokens), and DealIQ's records are compared against 
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 
 import pytest
+from django.utils import timezone
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -287,13 +290,17 @@ def test_a_duplicate_delivery_pays_once_and_the_copy_that_lost_its_claim_is_stil
 
     run = create_run(sample_deal, engine="anthropic", domains=["network"])
     first = claim_step(run.pk, "network", StepKind.DISCOVER_TARGET).claim
-    claim_step(run.pk, "network", StepKind.DISCOVER_TARGET)  # the message delivered again: a newer claim
+    # The first copy's worker stops heartbeating; the message is delivered again: a newer claim.
+    RunStep.objects.filter(pk=first.step_id).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+    assert claim_step(run.pk, "network", StepKind.DISCOVER_TARGET).claim.attempt == first.attempt + 1
     with pytest.raises(StaleClaim):  # the first copy's answer arrives after it lost the claim
         _discover(first, AnalysisRun.objects.get(pk=run.pk), engine_for("anthropic"))
     step = RunStep.objects.get(run=run, kind=StepKind.DISCOVER_TARGET)
     assert step.calls == 1 and step.partial["answers"]  # billed, so counted; and kept for the owner
 
-    outcome = execute_step(run.pk, "network", StepKind.DISCOVER_TARGET)  # the copy that owns the step
+    # The step runs again (its newer owner went away too): the saved answer is replayed, not paid for.
+    RunStep.objects.filter(pk=first.step_id).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+    outcome = execute_step(run.pk, "network", StepKind.DISCOVER_TARGET)
 
     assert outcome.status == "done", outcome.detail
     network_target = [r for r in fake_anthropic.message_requests if is_for("network", "target")(r)]
