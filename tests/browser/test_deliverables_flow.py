@@ -32,7 +32,7 @@ def test_analyst_downloads_vdr_list_workbook_and_summary_pdf(live_server, browse
     page.click("button[type=submit], input[type=submit]")
     page.click("text=Project Heron")
 
-    page.click("nav.deal-nav >> text=Gaps")
+    page.click("#menu-gaps")
     vdr_path = download(page, "#vdr-xlsx", tmp_path)
     assert vdr_path.name == f"project-heron-run{run.number}-vdr-requests.xlsx"
     vdr = load_workbook(vdr_path)["VDR requests"]
