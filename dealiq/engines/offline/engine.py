@@ -12,8 +12,9 @@ Text in the documents is only ever matched against patterns: an instruction writ
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from ...checklist import evaluate_checklist
+from ...checklist import checklist_topics, evaluate_checklist
 from ...domains import DOMAIN_KEYS, ENTITIES
 from ...grounding import PageIndex, ground_facts
 from ...rules import RULES_VERSION, ruleset_digest
@@ -33,8 +34,14 @@ from .costing import CostModel
 from .fact_rules import FactDraft, load_fact_rules
 from .findings import ReasoningContext, load_finding_rules, run_rules
 from .products import ProductRules, product_drafts
+from .statements import StatementRules, statement_subject
+from .table_reading import blank_cells, duplicate_rows, mismatched_rows, row_fact, row_values, tables_of, total_row_check
+from .vocabulary import DomainVocabulary, file_words, sheet_names, unit_contexts
 
 MAX_QUOTE_IN_GAP = 80
+# A column left blank in more rows than this is one gap for the column, not one per row.
+MAX_BLANK_CELL_GAPS_PER_COLUMN = 3
+DEFAULT_GAP_DOMAIN = "organization"  # a statement that names no domain at all is a governance matter
 
 
 class OfflineEngine:
@@ -54,6 +61,10 @@ class OfflineEngine:
         self._products.catalogue()
         self._finding_rules = load_finding_rules(self.rules_dir)
         self._costs = CostModel.load(self.rules_dir)
+        self._vocabulary = DomainVocabulary.load(self.rules_dir)
+        self._statements = StatementRules.load(self.rules_dir)
+        # Whether any rule of any domain reads a table row is asked once per row, not once per domain.
+        self._row_covered = lru_cache(maxsize=65536)(self._row_covered_by_rules)
 
     # -- discovery ------------------------------------------------------------------------------------
 
@@ -61,15 +72,19 @@ class OfflineEngine:
         if request.domain not in DOMAIN_KEYS or request.entity not in ENTITIES:
             raise ValueError(f"unknown domain/entity {request.domain!r}/{request.entity!r}")
         units = split_pages(request.pages)
-        facts = self._facts(units, request)
-        gaps = self._gaps(units, request)
+        contexts = unit_contexts(units)
+        facts = self._facts(units, contexts, request)
+        gaps = self._gaps(units, contexts, request)
         result = DiscoveryResult(facts=facts, gaps=gaps, usage=Usage(model=self.model))
-        return ground_facts(result, PageIndex(request.pages))
+        index = PageIndex(request.pages)
+        result.gaps = _ground_gaps(result.gaps, index)
+        return ground_facts(result, index)
 
-    def _facts(self, units: list[TextUnit], request: DiscoveryRequest) -> list[FactItem]:
+    def _facts(self, units: list[TextUnit], contexts: list[str], request: DiscoveryRequest) -> list[FactItem]:
         rules = [r for r in self._fact_rules if r.may_yield(request.domain, request.entity)]
+        sheets = sheet_names(units)
         by_key: dict[str, FactItem] = {}
-        for unit in units:
+        for unit, context in zip(units, contexts):
             drafts: list[FactDraft] = product_drafts(
                 unit, request.domain, request.deal.reference_date, self._products, self.eol_window_months
             )
@@ -78,7 +93,51 @@ class OfflineEngine:
             for draft in drafts:
                 if draft.domain == request.domain:
                     self._add(by_key, draft, request.entity)
+            if unit.columns and not self._row_covered(unit, request.entity):
+                # An inventory or register row no rule recognised: one fact, its columns as details.
+                if self._vocabulary.classify(unit.text, context) == request.domain:
+                    draft = row_fact(unit, request.domain, _table_name(unit, sheets))
+                    if draft is not None:
+                        self._add(by_key, draft, request.entity)
+        for draft in self._table_checks(units, contexts, request.domain):
+            self._add(by_key, draft, request.entity)
         return _drop_uncounted_duplicates(list(by_key.values()))
+
+    def _row_covered_by_rules(self, unit: TextUnit, entity: str) -> bool:
+        if self._products.find(unit.text):
+            return True
+        return any(entity in rule.entities and rule.apply(unit, self._lexicon) for rule in self._fact_rules)
+
+    def _table_domain(self, rows: list[TextUnit], context: str) -> str | None:
+        return self._vocabulary.classify(" ; ".join(r.text for r in rows[:25]), context)
+
+    def _table_checks(self, units: list[TextUnit], contexts: list[str], domain: str) -> list[FactDraft]:
+        """Duplicate identifiers and totals that disagree with the rows: facts the finding rules report."""
+        context_of = {(u.document_id, u.page_number, u.index): c for u, c in zip(units, contexts)}
+        sheets = sheet_names(units)
+        drafts = []
+        for rows in tables_of(units).values():
+            context = context_of[(rows[0].document_id, rows[0].page_number, rows[0].index)]
+            if self._table_domain(rows, context) != domain:
+                continue
+            table = _table_name(rows[0], sheets)
+            for column, value, same in duplicate_rows(rows):
+                what = f"{column} {value}" if column != "row" else f"row {value}"
+                drafts.append(FactDraft(
+                    "table_duplicate", domain, "duplicate_rows", f"{table}: {what} listed {len(same)} times",
+                    {"rule": "table_duplicate", "table": table, "column": column, "value": value, "rows": len(same)},
+                    same[1], 0.9,
+                ))
+            count = total_row_check(rows)
+            if count is not None:
+                drafts.append(FactDraft(
+                    "table_total", domain, "count_mismatch",
+                    f"{table}: total row states {count.stated:,}, the rows add up to {count.listed:,}",
+                    {"rule": "table_total", "table": table, "column": count.column, "stated": count.stated,
+                     "listed": count.listed},
+                    count.total_row, 0.9,
+                ))
+        return drafts
 
     @staticmethod
     def _add(by_key: dict[str, FactItem], draft: FactDraft, entity: str) -> None:
@@ -91,7 +150,7 @@ class OfflineEngine:
             evidence=unit.evidence,
             document_id=unit.document_id,
             pages=[unit.page_number],
-            details={**draft.details, "source_file": unit.filename},
+            details={**draft.details, **({"columns": dict(unit.columns)} if unit.columns else {}), "source_file": unit.filename},
             confidence=draft.confidence,
         )
         existing = by_key.get(fact.key)
@@ -100,20 +159,22 @@ class OfflineEngine:
         else:  # the same fact stated again: keep the first quote, count the repeats
             existing.details["mentions"] = existing.details.get("mentions", 1) + 1
 
-    def _gaps(self, units: list[TextUnit], request: DiscoveryRequest) -> list[GapItem]:
+    def _gaps(self, units: list[TextUnit], contexts: list[str], request: DiscoveryRequest) -> list[GapItem]:
         gaps = []
+        quoted: set[tuple[int, int, str]] = set()  # statements a checklist gap already quotes
         for status in evaluate_checklist(
             request.domain, request.pages, request.deal.deal_type, entity=request.entity, units=units, rules_dir=self.rules_dir
         ):
             if status.answered:
                 continue
+            evidence = {}
             if status.placeholder:
-                quote = re.sub(r"\*\*|__|`", "", status.evidence)
-                quote = quote if len(quote) <= MAX_QUOTE_IN_GAP else quote[:MAX_QUOTE_IN_GAP] + "…"
                 description = (
-                    f"{status.title}: answered only with a placeholder (“{quote}”, {status.filename or 'document'} "
-                    f"p.{status.page_number})"
+                    f"{status.title}: answered only with a placeholder ({_quote(status.evidence)}, "
+                    f"{status.filename or 'document'} p.{status.page_number})"
                 )
+                evidence = {"evidence": status.evidence, "document_id": status.document_id, "pages": [status.page_number]}
+                quoted.add((status.document_id, status.page_number, status.evidence))
             else:
                 description = f"{status.title}: not found in the {request.entity}'s documents"
             gaps.append(
@@ -124,8 +185,74 @@ class OfflineEngine:
                     description=description,
                     importance=status.importance,
                     suggested_sources=list(status.suggested_sources),
+                    **evidence,
                 )
             )
+        gaps.extend(self._stated_gaps(units, contexts, request, quoted))
+        gaps.extend(self._table_gaps(units, contexts, request))
+        return _unique_gaps(gaps)
+
+    def _stated_gaps(self, units, contexts, request: DiscoveryRequest, quoted) -> list[GapItem]:
+        """Gaps a document states itself: "TBD", "available on request", "out of scope", "last updated 2019"."""
+        topics = checklist_topics(request.domain, request.deal.deal_type, request.entity, rules_dir=self.rules_dir)
+        gaps = []
+        heading: dict[int, str] = {}
+        for unit, context in zip(units, contexts):
+            statement = self._statements.find(unit.text, request.deal.reference_date)
+            current_heading = heading.get(unit.document_id, "")
+            if unit.is_heading:
+                heading[unit.document_id] = unit.text
+            if statement is None or (unit.document_id, unit.page_number, unit.evidence) in quoted:
+                continue
+            domain = self._vocabulary.classify(unit.text, context) or DEFAULT_GAP_DOMAIN
+            if domain != request.domain:
+                continue
+            topic = next((t for t in topics if any(k.search(unit.text) for k in t.keywords)), None)
+            subject = statement_subject(unit, statement, current_heading) or (topic.title if topic else "")
+            kind = statement.kind
+            what = kind.label if not statement.stated_date else f"{kind.label} (dated {statement.stated_date})"
+            description = f"{subject}: {what}" if subject else what[0].upper() + what[1:]
+            gaps.append(GapItem(
+                entity=request.entity,
+                domain=domain,
+                category=topic.id if topic else f"stated_{kind.name}",
+                description=f"{description} ({_quote(unit.evidence)}, {unit.location})",
+                importance=topic.importance if topic else kind.importance,
+                suggested_sources=list(topic.suggested_sources) if topic else [],
+                evidence=unit.evidence,
+                document_id=unit.document_id,
+                pages=[unit.page_number],
+            ))
+        return gaps
+
+    def _table_gaps(self, units, contexts, request: DiscoveryRequest) -> list[GapItem]:
+        """Cells left blank in a column the other rows fill; rows whose field count differs from the header."""
+        context_of = {(u.document_id, u.page_number, u.index): c for u, c in zip(units, contexts)}
+        sheets = sheet_names(units)
+        gaps = []
+        for rows in tables_of(units).values():
+            context = context_of[(rows[0].document_id, rows[0].page_number, rows[0].index)]
+            if self._table_domain(rows, context) != request.domain:
+                continue
+            table = _table_name(rows[0], sheets)
+            by_column: dict[str, list[TextUnit]] = {}
+            for row, column in blank_cells(rows):
+                by_column.setdefault(column, []).append(row)
+            for column, blank_rows in by_column.items():
+                if len(blank_rows) > MAX_BLANK_CELL_GAPS_PER_COLUMN:
+                    first = blank_rows[0]
+                    gaps.append(_row_gap(request, first, "blank_cell",
+                                         f"{table}: {column} left blank in {len(blank_rows)} rows (first {_row_name(first)}"
+                                         f" {_quote(first.evidence)}, {first.location})"))
+                    continue
+                for row in blank_rows:
+                    gaps.append(_row_gap(request, row, "blank_cell",
+                                         f"{_row_name(row)}: {column} left blank in {table} ({_quote(row.evidence)}, {row.location})"))
+            for row in mismatched_rows(rows):
+                fields, header = row.field_mismatch
+                gaps.append(_row_gap(request, row, "ragged_row",
+                                     f"{table}: a row has {fields} fields where the header has {header}; its values "
+                                     f"cannot be matched to columns ({_quote(row.evidence)}, {row.location})", "important"))
         return gaps
 
     # -- reasoning ------------------------------------------------------------------------------------
@@ -147,6 +274,55 @@ class OfflineEngine:
             dropped += len(finding.links) - len(kept)
             finding.links = kept
         return ReasoningResult(findings=[f for f in findings if f.links], usage=Usage(model=self.model), dropped_links=dropped)
+
+
+def _quote(text: str) -> str:
+    quote = re.sub(r"\*\*|__|`", "", text)
+    quote = quote if len(quote) <= MAX_QUOTE_IN_GAP else quote[:MAX_QUOTE_IN_GAP] + "…"
+    return f"“{quote}”"
+
+
+def _table_name(unit: TextUnit, sheets: dict[tuple[int, int], str]) -> str:
+    """What an analyst calls the table: its file (without number prefixes) and sheet."""
+    sheet = sheets.get((unit.document_id, unit.page_number), "")
+    name = file_words(unit.filename) or unit.filename
+    return f"{name} ({sheet})" if sheet and sheet.casefold() != name.casefold() else name
+
+
+def _row_name(row: TextUnit) -> str:
+    values = row_values(row)
+    return values[0][1] if values else "A row"
+
+
+def _row_gap(request: DiscoveryRequest, row: TextUnit, category: str, description: str,
+             importance: str = "nice_to_have") -> GapItem:
+    return GapItem(
+        entity=request.entity, domain=request.domain, category=category, description=description,
+        importance=importance, evidence=row.evidence, document_id=row.document_id, pages=[row.page_number],
+    )
+
+
+def _unique_gaps(gaps: list[GapItem]) -> list[GapItem]:
+    seen: set[str] = set()
+    unique = []
+    for gap in gaps:
+        if gap.key not in seen:
+            seen.add(gap.key)
+            unique.append(gap)
+    return unique
+
+
+def _ground_gaps(gaps: list[GapItem], index: PageIndex) -> list[GapItem]:
+    """A gap that quotes a statement stands only if the quote is in the pages (pages taken from there)."""
+    kept = []
+    for gap in gaps:
+        if gap.evidence:
+            found = index.find_exact(gap.evidence, prefer_document=gap.document_id)
+            if found is None:
+                continue
+            gap.document_id, gap.pages = found.document_id, list(found.pages)
+        kept.append(gap)
+    return kept
 
 
 def _drop_uncounted_duplicates(facts: list[FactItem]) -> list[FactItem]:

@@ -1,0 +1,95 @@
+"""Which domain a line belongs to, from the words it uses (dealiq/rules/domain_terms.yaml).
+
+Used where no fact rule decides the domain: a table row no rule recognised, a sentence stating a gap.
+The line's own words count fully, its context (the heading above it, its table's column headers, the
+sheet and file name) half, so "FW-HQ-01 | FortiGate 100F" is network wherever it stands and a bare
+"HQ-01 | 10.2.0.0/16 | Aarhus" row takes the domain of the "Network" sheet it is in.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+from ...domains import DOMAIN_KEYS
+from ...rules import RuleError, load
+from ...rules.units import TextUnit
+
+CONTEXT_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class DomainVocabulary:
+    # per domain: one regex whose alternatives are the domain's words, each in its own group
+    patterns: tuple[tuple[str, re.Pattern], ...]
+
+    @classmethod
+    @lru_cache(maxsize=8)
+    def load(cls, rules_dir: str | None = None) -> "DomainVocabulary":
+        data = load("domain_terms.yaml", rules_dir)
+        patterns = []
+        for domain, words in (data or {}).items():
+            if domain not in DOMAIN_KEYS:
+                raise RuleError(f"domain_terms.yaml: unknown domain {domain!r}")
+            alternatives = "|".join(f"({w})" for w in words)
+            try:
+                patterns.append((domain, re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w])", re.IGNORECASE)))
+            except re.error as exc:
+                raise RuleError(f"domain_terms.yaml {domain}: bad pattern: {exc}") from None
+        return cls(tuple(patterns))
+
+    @lru_cache(maxsize=65536)
+    def scores(self, text: str) -> dict[str, int]:
+        """Distinct words of each domain found in `text`."""
+        found: dict[str, int] = {}
+        for domain, pattern in self.patterns:
+            words = {match.lastindex for match in pattern.finditer(text)}
+            if words:
+                found[domain] = len(words)
+        return found
+
+    def classify(self, text: str, context: str = "") -> str | None:
+        """The best domain for `text` read in `context`, or None when neither names any domain word."""
+        totals: dict[str, float] = dict(self.scores(text))
+        if context:
+            for domain, score in self.scores(context).items():
+                totals[domain] = totals.get(domain, 0) + CONTEXT_WEIGHT * score
+        if not totals:
+            return None
+        order = [d for d, _ in self.patterns]
+        return max(totals, key=lambda d: (totals[d], -order.index(d)))
+
+
+def file_words(filename: str) -> str:
+    """"03-network_overview.xlsx" → "network overview"."""
+    stem = PurePosixPath(filename or "").stem
+    return re.sub(r"[\d_\-.]+", " ", stem).strip()
+
+
+def sheet_names(units: list[TextUnit]) -> dict[tuple[int, int], str]:
+    """(document, page) → the spreadsheet sheet that page is (XLSX pages start "Sheet: <name>")."""
+    return {
+        (u.document_id, u.page_number): u.text[7:]
+        for u in units
+        if u.index == 0 and u.text.startswith("Sheet: ") and u.filename.lower().endswith(".xlsx")
+    }
+
+
+def unit_contexts(units: list[TextUnit]) -> list[str]:
+    """For each unit: the words around it that say what it is about (heading above it in the same
+    document, sheet name, column headers of its table, file name)."""
+    contexts: list[str] = []
+    heading: dict[int, str] = {}
+    sheet: dict[tuple[int, int], str] = {}
+    for unit in units:
+        if unit.text.startswith("Sheet: ") and unit.index == 0:
+            sheet[(unit.document_id, unit.page_number)] = unit.text[7:]
+        parts = [file_words(unit.filename), sheet.get((unit.document_id, unit.page_number), ""),
+                 heading.get(unit.document_id, "")]
+        if unit.columns:
+            parts.append(" ".join(label for label, _ in unit.columns))
+        contexts.append(" ; ".join(p for p in parts if p))
+        if unit.is_heading:
+            heading[unit.document_id] = unit.text
+    return contexts
