@@ -2,9 +2,9 @@
 
 The first row with two or more values is the header (a one-cell title row above it is kept as text);
 each later non-empty row becomes one line pairing every non-empty value with its column's header, so a
-quote taken from one line names what the value is. A row with more values than the header has columns,
-or a CSV line with fewer fields, is written as it stands and flagged ("Row 7 has 6 fields, the header
-5: a | b | …"), never paired with headers it may not belong to.
+quote taken from one line names what the value is. A CSV line with more or fewer fields than the header
+(an unquoted comma, a missing delimiter) is written as it stands and flagged ("Row 7 has 6 fields, the
+header 5: a | b | …"), never paired with headers it may not belong to.
 The same rendering serves XLSX and CSV so a fact reads the same whichever format the data came in.
 """
 from __future__ import annotations
@@ -20,7 +20,9 @@ from .normalize import normalize_inline
 ROW_SEPARATOR = "; "
 
 
-def render_rows(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+def render_rows(rows: Iterable[Sequence[object]], *, delimited: bool = False) -> Iterator[str]:
+    """`delimited` (CSV): a row whose field count differs from the header's is flagged, not paired. In a
+    spreadsheet a cell's column is its position, so a value under an unnamed column is "Column C"."""
     header: list[str] | None = None
     rendered_any = False
     titles: list[str] = []
@@ -36,8 +38,9 @@ def render_rows(rows: Iterable[Sequence[object]]) -> Iterator[str]:
                 continue
             header = cells
             continue
-        fields = _width(cells) if len(cells) >= len(header) else len(cells)
-        if fields > len(header) or len(cells) < len(header):
+        # Trailing empty fields past the header are a stray delimiter, not data.
+        fields = len(cells) if len(cells) <= len(header) else max(_width(cells), len(header))
+        if delimited and fields != len(header):
             # More values than columns, or a CSV line with fewer fields than the header: pairing them by
             # position would put values under the wrong headers, so the row is shown as it is, flagged.
             rendered_any = True

@@ -35,7 +35,16 @@ from .fact_rules import FactDraft, load_fact_rules
 from .findings import ReasoningContext, load_finding_rules, run_rules
 from .products import ProductRules, product_drafts
 from .statements import StatementRules, statement_subject
-from .table_reading import blank_cells, duplicate_rows, mismatched_rows, row_fact, row_values, tables_of, total_row_check
+from .table_reading import (
+    blank_cells,
+    duplicate_rows,
+    mismatched_rows,
+    row_fact,
+    row_lead,
+    row_values,
+    tables_of,
+    total_row_check,
+)
 from .vocabulary import DomainVocabulary, file_words, sheet_names, unit_contexts
 
 MAX_QUOTE_IN_GAP = 80
@@ -83,6 +92,7 @@ class OfflineEngine:
     def _facts(self, units: list[TextUnit], contexts: list[str], request: DiscoveryRequest) -> list[FactItem]:
         rules = [r for r in self._fact_rules if r.may_yield(request.domain, request.entity)]
         sheets = sheet_names(units)
+        table_domains = self._table_domains(units, contexts)
         by_key: dict[str, FactItem] = {}
         for unit, context in zip(units, contexts):
             drafts: list[FactDraft] = product_drafts(
@@ -93,23 +103,52 @@ class OfflineEngine:
             for draft in drafts:
                 if draft.domain == request.domain:
                     self._add(by_key, draft, request.entity)
-            if unit.columns and not self._row_covered(unit, request.entity):
-                # An inventory or register row no rule recognised: one fact, its columns as details.
-                if self._vocabulary.classify(unit.text, context) == request.domain:
-                    draft = row_fact(unit, request.domain, _table_name(unit, sheets))
-                    if draft is not None:
-                        self._add(by_key, draft, request.entity)
+            if unit.columns:
+                draft = self._row_fact(unit, context, request, table_domains.get(unit.table_id), sheets)
+                if draft is not None:
+                    self._add(by_key, draft, request.entity)
         for draft in self._table_checks(units, contexts, request.domain):
             self._add(by_key, draft, request.entity)
         return _drop_uncounted_duplicates(list(by_key.values()))
 
-    def _row_covered_by_rules(self, unit: TextUnit, entity: str) -> bool:
-        if self._products.find(unit.text):
-            return True
-        return any(entity in rule.entities and rule.apply(unit, self._lexicon) for rule in self._fact_rules)
+    def _row_fact(self, unit: TextUnit, context: str, request: DiscoveryRequest, table_domain, sheets) -> FactDraft | None:
+        """One fact per inventory / register row, unless a rule's fact already names the row (a contract
+        fact naming its supplier), in the domain its words and its table's say (a person in the IT team
+        table is organisation even when the row mentions Salesforce)."""
+        lead = row_lead(unit)
+        if not lead:
+            return None
+        coverage = self._row_covered(unit, request.entity)
+        if any(lead.casefold() in named for _, named in coverage):
+            return None
+        if self._vocabulary.classify(unit.text, context, table_domain) != request.domain:
+            return None
+        return row_fact(unit, request.domain, _table_name(unit, sheets))
+
+    def _row_covered_by_rules(self, unit: TextUnit, entity: str) -> tuple[tuple[str, str], ...]:
+        """(domain, what the fact names) for every fact any rule or product of any domain reads in a row."""
+        covered = [
+            (self._products.profile(match.release).domain,
+             f"{match.text} {match.release.display_name} {match.release.product_label}".casefold())
+            for match in self._products.find(unit.text)
+        ]
+        for rule in self._fact_rules:
+            if entity in rule.entities:
+                for draft in rule.apply(unit, self._lexicon):
+                    named = " ".join([draft.item, *(str(v) for v in draft.details.values())])
+                    covered.append((draft.domain, named.casefold()))
+        return tuple(covered)
 
     def _table_domain(self, rows: list[TextUnit], context: str) -> str | None:
-        return self._vocabulary.classify(" ; ".join(r.text for r in rows[:25]), context)
+        labels = tuple(dict.fromkeys(label for r in rows[:25] for label, _ in r.columns))
+        return self._vocabulary.classify_table(" ; ".join(r.text for r in rows[:25]), context, labels)
+
+    def _table_domains(self, units: list[TextUnit], contexts: list[str]) -> dict[str, str | None]:
+        first_context: dict[str, str] = {}
+        for unit, context in zip(units, contexts):
+            if unit.is_table_row:
+                first_context.setdefault(unit.table_id, context)
+        return {tid: self._table_domain(rows, first_context[tid]) for tid, rows in tables_of(units).items()}
 
     def _table_checks(self, units: list[TextUnit], contexts: list[str], domain: str) -> list[FactDraft]:
         """Duplicate identifiers and totals that disagree with the rows: facts the finding rules report."""
@@ -200,15 +239,18 @@ class OfflineEngine:
         for unit, context in zip(units, contexts):
             statement = self._statements.find(unit.text, request.deal.reference_date)
             current_heading = heading.get(unit.document_id, "")
-            if unit.is_heading:
+            if unit.is_heading and " | " not in unit.text:
                 heading[unit.document_id] = unit.text
             if statement is None or (unit.document_id, unit.page_number, unit.evidence) in quoted:
                 continue
             domain = self._vocabulary.classify(unit.text, context) or DEFAULT_GAP_DOMAIN
             if domain != request.domain:
                 continue
-            topic = next((t for t in topics if any(k.search(unit.text) for k in t.keywords)), None)
-            subject = statement_subject(unit, statement, current_heading) or (topic.title if topic else "")
+            subject = statement_subject(unit, statement, current_heading)
+            # A table cell's topic is its row and column ("Firmware" of a switch), not every word in the row.
+            about = f"{subject} {unit.text[statement.start:statement.end]}" if unit.columns else unit.text
+            topic = next((t for t in topics if any(k.search(about) for k in t.keywords)), None)
+            subject = subject or (topic.title if topic else "")
             kind = statement.kind
             what = kind.label if not statement.stated_date else f"{kind.label} (dated {statement.stated_date})"
             description = f"{subject}: {what}" if subject else what[0].upper() + what[1:]

@@ -46,13 +46,28 @@ def row_values(unit: TextUnit) -> list[tuple[str, str]]:
     return [(label, value) for label, value in unit.columns if not is_blank(value)]
 
 
+def _lead_index(values: list[tuple[str, str]]) -> int:
+    return next((i for i, (label, _) in enumerate(values) if _IDENTIFIER_HEADER.match(label)), 0)
+
+
+def row_lead(unit: TextUnit) -> str:
+    """The value that names a row (its hostname, name or ID column, else its first value); "" for a
+    row too thin to be a record or a table's total line."""
+    values = row_values(unit)
+    if len(values) < 2 or _TOTAL_ROW.match(values[0][1]):
+        return ""
+    return values[_lead_index(values)][1]
+
+
 def row_fact(unit: TextUnit, domain: str, table_name: str) -> FactDraft | None:
     """One fact for a row no rule recognised: its first columns as the item, every column as details."""
     values = row_values(unit)
     if len(values) < 2 or _TOTAL_ROW.match(values[0][1]):
         return None
-    name = values[0][1]
-    rest = "; ".join(f"{label}: {value}" for label, value in values[1:4])
+    lead = _lead_index(values)
+    name = values[lead][1]
+    others = values[:lead] + values[lead + 1:]
+    rest = "; ".join(f"{label}: {value}" for label, value in others[:3])
     item = f"{name} ({rest})" if rest else name
     if len(item) > ITEM_CHARS:
         item = item[: ITEM_CHARS - 1].rsplit(" ", 1)[0] + "…"
