@@ -72,8 +72,9 @@ class OfflineEngine:
         self._costs = CostModel.load(self.rules_dir)
         self._vocabulary = DomainVocabulary.load(self.rules_dir)
         self._statements = StatementRules.load(self.rules_dir)
-        # Whether any rule of any domain reads a table row is asked once per row, not once per domain.
-        self._row_covered = lru_cache(maxsize=65536)(self._row_covered_by_rules)
+        # Every rule of every domain reads a unit once; each domain's discovery takes its own drafts (and a
+        # table row's fact needs to know what the other domains' rules found in it).
+        self._unit_drafts = lru_cache(maxsize=65536)(self._drafts_of_all_rules)
 
     # -- discovery ------------------------------------------------------------------------------------
 
@@ -90,7 +91,6 @@ class OfflineEngine:
         return ground_facts(result, index)
 
     def _facts(self, units: list[TextUnit], contexts: list[str], request: DiscoveryRequest) -> list[FactItem]:
-        rules = [r for r in self._fact_rules if r.may_yield(request.domain, request.entity)]
         sheets = sheet_names(units)
         table_domains = self._table_domains(units, contexts)
         by_key: dict[str, FactItem] = {}
@@ -98,8 +98,7 @@ class OfflineEngine:
             drafts: list[FactDraft] = product_drafts(
                 unit, request.domain, request.deal.reference_date, self._products, self.eol_window_months
             )
-            for rule in rules:
-                drafts.extend(rule.apply(unit, self._lexicon))
+            drafts.extend(self._unit_drafts(unit, request.entity))
             for draft in drafts:
                 if draft.domain == request.domain:
                     self._add(by_key, draft, request.entity)
@@ -118,26 +117,29 @@ class OfflineEngine:
         lead = row_lead(unit)
         if not lead:
             return None
-        coverage = self._row_covered(unit, request.entity)
+        coverage = self._row_coverage(unit, request.entity)
         if any(lead.casefold() in named for _, named in coverage):
             return None
         if self._vocabulary.classify(unit.text, context, table_domain) != request.domain:
             return None
         return row_fact(unit, request.domain, _table_name(unit, sheets))
 
-    def _row_covered_by_rules(self, unit: TextUnit, entity: str) -> tuple[tuple[str, str], ...]:
+    def _drafts_of_all_rules(self, unit: TextUnit, entity: str) -> tuple[FactDraft, ...]:
+        return tuple(
+            draft for rule in self._fact_rules if entity in rule.entities for draft in rule.apply(unit, self._lexicon)
+        )
+
+    def _row_coverage(self, unit: TextUnit, entity: str) -> list[tuple[str, str]]:
         """(domain, what the fact names) for every fact any rule or product of any domain reads in a row."""
         covered = [
             (self._products.profile(match.release).domain,
              f"{match.text} {match.release.display_name} {match.release.product_label}".casefold())
             for match in self._products.find(unit.text)
         ]
-        for rule in self._fact_rules:
-            if entity in rule.entities:
-                for draft in rule.apply(unit, self._lexicon):
-                    named = " ".join([draft.item, *(str(v) for v in draft.details.values())])
-                    covered.append((draft.domain, named.casefold()))
-        return tuple(covered)
+        for draft in self._unit_drafts(unit, entity):
+            named = " ".join([draft.item, *(str(v) for v in draft.details.values())])
+            covered.append((draft.domain, named.casefold()))
+        return covered
 
     def _table_domain(self, rows: list[TextUnit], context: str) -> str | None:
         labels = tuple(dict.fromkeys(label for r in rows[:25] for label, _ in r.columns))

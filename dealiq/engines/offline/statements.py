@@ -44,6 +44,7 @@ class Statement:
 @dataclass(frozen=True)
 class StatementRules:
     kinds: tuple[StatementKind, ...]
+    screen: re.Pattern | None = None  # every pattern in one: most lines fail it in a single search
 
     @classmethod
     @lru_cache(maxsize=8)
@@ -64,7 +65,8 @@ class StatementRules:
                     max_age_months=int(raw.get("max_age_months", DEFAULT_MAX_AGE_MONTHS)) if name == "stale" else None,
                 )
             )
-        return cls(tuple(kinds))
+        sources = [re.sub(r"\(\?P<\w+>", "(?:", p.pattern) for kind in kinds for p in kind.patterns]
+        return cls(tuple(kinds), re.compile("|".join(f"(?:{s})" for s in sources), re.IGNORECASE) if sources else None)
 
     def find(self, text: str, reference_date: dt.date) -> Statement | None:
         """The first statement of a gap in `text` (kinds in file order), or None."""
@@ -73,6 +75,8 @@ class StatementRules:
 
 @lru_cache(maxsize=65536)
 def _find(rules: StatementRules, text: str, reference_date: dt.date) -> Statement | None:
+    if rules.screen is not None and not rules.screen.search(text):
+        return None
     for kind in rules.kinds:
         for pattern in kind.patterns:
             for match in pattern.finditer(text):

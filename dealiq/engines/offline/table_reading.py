@@ -102,9 +102,10 @@ def blank_cells(rows: list[TextUnit]) -> list[tuple[TextUnit, str]]:
         return []
     filled = Counter(label for r in records for label, _ in row_values(r))
     found = []
+    labels = _labels(records)
     for row in records:
         present = {label for label, _ in row_values(row)}
-        for label in _labels(records):
+        for label in labels:
             if label in present or _OPTIONAL_HEADER.search(label):
                 continue
             others_filled = filled[label]
