@@ -246,3 +246,25 @@ def test_analysing_twice_gives_identical_keys(engine):
     first, second = run(engine, pages), run(engine, pages)
     assert [f.key for f in all_facts(first)] == [f.key for f in all_facts(second)]
     assert [g.key for g in all_gaps(first)] == [g.key for g in all_gaps(second)]
+
+
+def test_a_stated_server_count_is_reconciled_with_the_inventory_rows(engine):
+    overview = SourcePage(1, 1, "The company operates about 12 virtual servers in a colocation cage.", "overview.md", "target")
+    csv_text = "Server name,OS,Role\n" + "".join(f"app-{i:02d},Ubuntu 22.04,Web\n" for i in range(9))
+    inventory = pages_of("hosts.csv", csv_text.encode(), document_id=2)
+    results = run(engine, [overview, *inventory])
+    values = sorted(f.details["value"] for f in results["infrastructure"].facts if f.details.get("measure") == "server_total")
+    assert values == [9, 12]
+    from dealiq.engines.offline import fact_records
+    from dealiq.schemas import ReasoningRequest
+
+    findings = engine.reason(ReasoningRequest(deal=deal("acquisition", REFERENCE), domain="infrastructure",
+                                              facts=fact_records(results["infrastructure"].facts), gaps=[])).findings
+    assert any(f.title.startswith("Reconcile conflicting figures: total server count") for f in findings)
+
+
+def test_an_inventory_that_agrees_with_the_stated_count_adds_no_count_fact(engine):
+    overview = SourcePage(1, 1, "In total 9 servers run the platform.", "overview.md", "target")
+    csv_text = "Hostname,Operating system\n" + "".join(f"db-{i},RHEL 9\n" for i in range(9))
+    results = run(engine, [overview, *pages_of("hosts.csv", csv_text.encode(), document_id=2)])
+    assert not [f for f in results["infrastructure"].facts if f.category == "inventory_count"]

@@ -38,6 +38,7 @@ from .statements import StatementRules, statement_subject
 from .table_reading import (
     blank_cells,
     duplicate_rows,
+    inventory_measure,
     mismatched_rows,
     row_fact,
     row_lead,
@@ -50,6 +51,7 @@ from .vocabulary import DomainVocabulary, file_words, sheet_names, unit_contexts
 MAX_QUOTE_IN_GAP = 80
 # A column left blank in more rows than this is one gap for the column, not one per row.
 MAX_BLANK_CELL_GAPS_PER_COLUMN = 3
+MIN_ROWS_FOR_INVENTORY = 8  # rows of a table inside a report before its row count is reconciled
 DEFAULT_GAP_DOMAIN = "organization"  # a statement that names no domain at all is a governance matter
 
 
@@ -108,6 +110,8 @@ class OfflineEngine:
                     self._add(by_key, draft, request.entity)
         for draft in self._table_checks(units, contexts, request.domain):
             self._add(by_key, draft, request.entity)
+        for draft in self._summary_checks(units, contexts, request.domain, list(by_key.values())):
+            self._add(by_key, draft, request.entity)
         return _drop_uncounted_duplicates(list(by_key.values()))
 
     def _row_fact(self, unit: TextUnit, context: str, request: DiscoveryRequest, table_domain, sheets) -> FactDraft | None:
@@ -152,6 +156,40 @@ class OfflineEngine:
                 first_context.setdefault(unit.table_id, context)
         return {tid: self._table_domain(rows, first_context[tid]) for tid, rows in tables_of(units).items()}
 
+    def _summary_checks(self, units, contexts, domain: str, facts: list[FactItem]) -> list[FactDraft]:
+        """A count stated in the documents ("38 servers") against the rows of the inventory that lists them:
+        when they differ, the inventory's own count becomes a fact with the same measure, so the
+        contradiction rule reports both figures."""
+        stated: dict[str, set] = {}
+        for fact in facts:
+            if fact.details.get("measure") and isinstance(fact.details.get("value"), int):
+                stated.setdefault(fact.details["measure"], set()).add(fact.details["value"])
+        if not stated:
+            return []
+        context_of = {(u.document_id, u.page_number, u.index): c for u, c in zip(units, contexts)}
+        sheets = sheet_names(units)
+        drafts = []
+        for rows in tables_of(units).values():
+            first = rows[0]
+            context = context_of[(first.document_id, first.page_number, first.index)]
+            if self._table_domain(rows, context) != domain:
+                continue
+            # A short table in a report is a selection ("main servers"); an export or a long list is the inventory.
+            if not first.filename.lower().endswith((".csv", ".xlsx")) and len(rows) < MIN_ROWS_FOR_INVENTORY:
+                continue
+            found = inventory_measure(rows, context)
+            if found is None:
+                continue
+            measure, label, count = found
+            if measure in stated and count not in stated[measure]:
+                table = _table_name(first, sheets)
+                drafts.append(FactDraft(
+                    "table_count", domain, "inventory_count", f"{label.capitalize()} listed in {table}: {count:,}",
+                    {"rule": "table_count", "table": table, "measure": measure, "value": count, "rows": count},
+                    first, 0.85,
+                ))
+        return drafts
+
     def _table_checks(self, units: list[TextUnit], contexts: list[str], domain: str) -> list[FactDraft]:
         """Duplicate identifiers and totals that disagree with the rows: facts the finding rules report."""
         context_of = {(u.document_id, u.page_number, u.index): c for u, c in zip(units, contexts)}
@@ -166,7 +204,8 @@ class OfflineEngine:
                 what = f"{column} {value}" if column != "row" else f"row {value}"
                 drafts.append(FactDraft(
                     "table_duplicate", domain, "duplicate_rows", f"{table}: {what} listed {len(same)} times",
-                    {"rule": "table_duplicate", "table": table, "column": column, "value": value, "rows": len(same)},
+                    {"rule": "table_duplicate", "table": table, "column": column, "value": value, "rows": len(same),
+                     "subject": f"{what} in {table}"},
                     same[1], 0.9,
                 ))
             count = total_row_check(rows)
@@ -175,7 +214,7 @@ class OfflineEngine:
                     "table_total", domain, "count_mismatch",
                     f"{table}: total row states {count.stated:,}, the rows add up to {count.listed:,}",
                     {"rule": "table_total", "table": table, "column": count.column, "stated": count.stated,
-                     "listed": count.listed},
+                     "listed": count.listed, "subject": table},
                     count.total_row, 0.9,
                 ))
         return drafts

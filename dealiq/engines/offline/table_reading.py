@@ -182,3 +182,31 @@ def row_count(rows: list[TextUnit]) -> tuple[int, str | None]:
         if values and all(_NUMBER.match(v) for v in values):
             return sum(int(v) for v in values), count_column
     return len(records), None
+
+
+# What a one-row-per-item inventory counts, told by its headers: (measure, label, needed header groups).
+_INVENTORY_MEASURES = (
+    ("server_total", "servers", (
+        re.compile(r"^(?:host ?name|server(?: name)?|host|vm(?: name)?|ci(?: name)?|fqdn|name)$", re.I),
+        re.compile(r"^(?:os|operating system|os version|platform|os / version)$", re.I),
+    )),
+    ("endpoint_count", "end-user devices", (
+        re.compile(r"^(?:serial(?: no\.?| number)?|asset(?: tag| id| no\.?)?|device(?: name| id)?)$", re.I),
+        re.compile(r"^(?:assigned to|user|owner|device type|type|model)$", re.I),
+        re.compile(r"\b(?:laptops?|desktops?|notebooks?|workstations?|end-?user|endpoints?)\b", re.I),
+    )),
+)
+
+
+def inventory_measure(rows: list[TextUnit], context: str) -> tuple[str, str, int] | None:
+    """(measure, label, rows) for a one-row-per-item server or end-user device inventory, else None."""
+    labels = _labels([r for r in rows if r.columns])
+    if any(_COUNT_HEADER.match(label) for label in labels):
+        return None  # rows stand for groups ("Windows Server 2019 | 52"): not one item per row
+    for measure, label, needs in _INVENTORY_MEASURES:
+        headers_ok = all(any(p.match(l) for l in labels) for p in needs[:2])
+        words_ok = all(p.search(context + " " + " ".join(r.text for r in rows[:25])) for p in needs[2:])
+        if headers_ok and words_ok:
+            count, _ = row_count(rows)
+            return measure, label, count
+    return None
