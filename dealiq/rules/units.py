@@ -33,7 +33,7 @@ _RECORD_LABEL = re.compile(r"^([^;:]{1,60}):\s?(.*)$", re.S)
 _TABULAR_FILES = (".csv", ".xlsx")
 # A Word table's first row is its header when every cell reads like a column name; a two-column table
 # only when both cells are such words ("Field | Value"), since most are key / value lists.
-_HEADER_CELL = re.compile(r"^[A-Za-z][\w /&()#%.,'-]{0,45}$")
+_HEADER_CELL = re.compile(r"^(?:#|No\.?|[A-Za-z][\w /&()#%.,'-]{0,45})$")
 _HEADER_WORDS = re.compile(
     r"^(?:#|no\.?|id|item|name|field|attribute|topic|area|question|answer|response|value|details?|description|"
     r"status|comments?|notes?|remarks?|owner|system|application|service|vendor|supplier|provider|version|count|"

@@ -46,9 +46,11 @@ from .table_reading import (
     tables_of,
     total_row_check,
 )
-from .vocabulary import DomainVocabulary, file_words, sheet_names, unit_contexts
+from .vocabulary import DomainVocabulary, file_words, row_text, sheet_names, unit_contexts
 
 MAX_QUOTE_IN_GAP = 80
+MAX_STATEMENT_QUOTE_IN_GAP = 160
+MAX_ROW_QUOTE_IN_GAP = 200
 # A column left blank in more rows than this is one gap for the column, not one per row.
 MAX_BLANK_CELL_GAPS_PER_COLUMN = 3
 MIN_ROWS_FOR_INVENTORY = 8  # rows of a table inside a report before its row count is reconciled
@@ -124,7 +126,7 @@ class OfflineEngine:
         coverage = self._row_coverage(unit, request.entity)
         if any(lead.casefold() in named for _, named in coverage):
             return None
-        if self._vocabulary.classify(unit.text, context, table_domain) != request.domain:
+        if self._row_domain(unit, context, table_domain) != request.domain:
             return None
         return row_fact(unit, request.domain, _table_name(unit, sheets))
 
@@ -144,6 +146,11 @@ class OfflineEngine:
             named = " ".join([draft.item, *(str(v) for v in draft.details.values())])
             covered.append((draft.domain, named.casefold()))
         return covered
+
+    def _row_domain(self, unit: TextUnit, context: str, table_domain: str | None) -> str:
+        """A row's domain: its own words (without the column labels, which are context), leaning to its
+        table's domain; a register's rows (contracts) have no table domain to lean to."""
+        return self._vocabulary.classify(row_text(unit), context, table_domain) or table_domain or DEFAULT_GAP_DOMAIN
 
     def _table_domain(self, rows: list[TextUnit], context: str) -> str | None:
         labels = tuple(dict.fromkeys(label for r in rows[:25] for label, _ in r.columns))
@@ -197,10 +204,11 @@ class OfflineEngine:
         drafts = []
         for rows in tables_of(units).values():
             context = context_of[(rows[0].document_id, rows[0].page_number, rows[0].index)]
-            if self._table_domain(rows, context) != domain:
-                continue
+            table_domain = self._table_domain(rows, context)
             table = _table_name(rows[0], sheets)
             for column, value, same in duplicate_rows(rows):
+                if self._row_domain(same[0], context, table_domain) != domain:
+                    continue
                 what = f"{column} {value}" if column != "row" else f"row {value}"
                 drafts.append(FactDraft(
                     "table_duplicate", domain, "duplicate_rows", f"{table}: {what} listed {len(same)} times",
@@ -209,7 +217,7 @@ class OfflineEngine:
                     same[1], 0.9,
                 ))
             count = total_row_check(rows)
-            if count is not None:
+            if count is not None and (table_domain or DEFAULT_GAP_DOMAIN) == domain:
                 drafts.append(FactDraft(
                     "table_total", domain, "count_mismatch",
                     f"{table}: total row states {count.stated:,}, the rows add up to {count.listed:,}",
@@ -275,6 +283,7 @@ class OfflineEngine:
     def _stated_gaps(self, units, contexts, request: DiscoveryRequest, quoted) -> list[GapItem]:
         """Gaps a document states itself: "TBD", "available on request", "out of scope", "last updated 2019"."""
         topics = checklist_topics(request.domain, request.deal.deal_type, request.entity, rules_dir=self.rules_dir)
+        table_domains = self._table_domains(units, contexts)
         gaps = []
         heading: dict[int, str] = {}
         for unit, context in zip(units, contexts):
@@ -284,7 +293,10 @@ class OfflineEngine:
                 heading[unit.document_id] = unit.text
             if statement is None or (unit.document_id, unit.page_number, unit.evidence) in quoted:
                 continue
-            domain = self._vocabulary.classify(unit.text, context) or DEFAULT_GAP_DOMAIN
+            if unit.is_table_row:
+                domain = self._row_domain(unit, context, table_domains.get(unit.table_id))
+            else:
+                domain = self._vocabulary.classify(unit.text, context) or DEFAULT_GAP_DOMAIN
             if domain != request.domain:
                 continue
             subject = statement_subject(unit, statement, current_heading)
@@ -299,7 +311,8 @@ class OfflineEngine:
                 entity=request.entity,
                 domain=domain,
                 category=topic.id if topic else f"stated_{kind.name}",
-                description=f"{description} ({_quote(unit.evidence)}, {unit.location})",
+                # A table row is quoted by its values (every cell may matter: the question and its answer).
+                description=f"{description} ({_quote(row_text(unit), MAX_ROW_QUOTE_IN_GAP) if unit.columns else _quote(unit.evidence, MAX_STATEMENT_QUOTE_IN_GAP)}, {unit.location})",
                 importance=topic.importance if topic else kind.importance,
                 suggested_sources=list(topic.suggested_sources) if topic else [],
                 evidence=unit.evidence,
@@ -315,12 +328,12 @@ class OfflineEngine:
         gaps = []
         for rows in tables_of(units).values():
             context = context_of[(rows[0].document_id, rows[0].page_number, rows[0].index)]
-            if self._table_domain(rows, context) != request.domain:
-                continue
+            table_domain = self._table_domain(rows, context)
             table = _table_name(rows[0], sheets)
             by_column: dict[str, list[TextUnit]] = {}
             for row, column in blank_cells(rows):
-                by_column.setdefault(column, []).append(row)
+                if self._row_domain(row, context, table_domain) == request.domain:
+                    by_column.setdefault(column, []).append(row)
             for column, blank_rows in by_column.items():
                 if len(blank_rows) > MAX_BLANK_CELL_GAPS_PER_COLUMN:
                     first = blank_rows[0]
@@ -332,6 +345,8 @@ class OfflineEngine:
                     gaps.append(_row_gap(request, row, "blank_cell",
                                          f"{_row_name(row)}: {column} left blank in {table} ({_quote(row.evidence)}, {row.location})"))
             for row in mismatched_rows(rows):
+                if self._row_domain(row, context, table_domain) != request.domain:
+                    continue
                 fields, header = row.field_mismatch
                 gaps.append(_row_gap(request, row, "ragged_row",
                                      f"{table}: a row has {fields} fields where the header has {header}; its values "
@@ -359,9 +374,9 @@ class OfflineEngine:
         return ReasoningResult(findings=[f for f in findings if f.links], usage=Usage(model=self.model), dropped_links=dropped)
 
 
-def _quote(text: str) -> str:
+def _quote(text: str, limit: int = MAX_QUOTE_IN_GAP) -> str:
     quote = re.sub(r"\*\*|__|`", "", text)
-    quote = quote if len(quote) <= MAX_QUOTE_IN_GAP else quote[:MAX_QUOTE_IN_GAP] + "…"
+    quote = quote if len(quote) <= limit else quote[:limit] + "…"
     return f"“{quote}”"
 
 

@@ -29,6 +29,10 @@ class DomainVocabulary:
     patterns: tuple[tuple[str, re.Pattern], ...]
     # per domain: column headers that say a table lists that domain's things
     headers: tuple[tuple[str, re.Pattern], ...] = ()
+    register: re.Pattern | None = None  # headers of a cross-domain register (contracts, suppliers)
+
+    def is_register(self, labels: tuple[str, ...]) -> bool:
+        return self.register is not None and sum(1 for l in labels if self.register.match(l.strip())) >= 2
 
     @classmethod
     @lru_cache(maxsize=8)
@@ -43,8 +47,13 @@ class DomainVocabulary:
                 headers.append((domain, re.compile("|".join(f"(?:{w})" for w in words).join(("^(?:", r")$")), re.IGNORECASE)))
             except re.error as exc:
                 raise RuleError(f"domain_terms.yaml table_headers {domain}: bad pattern: {exc}") from None
+        register = data.get("register_headers") or []
+        try:
+            register_pattern = re.compile("|".join(f"(?:{w})" for w in register).join(("^(?:", r")$")), re.I) if register else None
+        except re.error as exc:
+            raise RuleError(f"domain_terms.yaml register_headers: bad pattern: {exc}") from None
         for domain, words in (data or {}).items():
-            if domain == "table_headers":
+            if domain in ("table_headers", "register_headers"):
                 continue
             if domain not in DOMAIN_KEYS:
                 raise RuleError(f"domain_terms.yaml: unknown domain {domain!r}")
@@ -53,7 +62,7 @@ class DomainVocabulary:
                 patterns.append((domain, re.compile(rf"(?<![\w-])(?:{alternatives})(?:e?s)?(?![\w])", re.IGNORECASE)))
             except re.error as exc:
                 raise RuleError(f"domain_terms.yaml {domain}: bad pattern: {exc}") from None
-        return cls(tuple(patterns), tuple(headers))
+        return cls(tuple(patterns), tuple(headers), register_pattern)
 
     @lru_cache(maxsize=65536)
     def scores(self, text: str) -> dict[str, int]:
@@ -74,6 +83,8 @@ class DomainVocabulary:
         return found
 
     def classify_table(self, rows_text: str, context: str, labels: tuple[str, ...]) -> str | None:
+        if self.is_register(labels):
+            return None  # each row is classified by its own words
         totals: dict[str, float] = dict(self.scores(rows_text))
         for domain, score in self.scores(context).items():
             totals[domain] = totals.get(domain, 0) + CONTEXT_WEIGHT * score
@@ -131,3 +142,8 @@ def unit_contexts(units: list[TextUnit]) -> list[str]:
         if unit.is_heading and " | " not in unit.text:  # a table's header row is no section heading
             heading[unit.document_id] = unit.text
     return contexts
+
+
+def row_text(unit: TextUnit) -> str:
+    """What a table row says, without its column labels (those are its context)."""
+    return " ; ".join(value for _, value in unit.columns if value) if unit.columns else unit.text
