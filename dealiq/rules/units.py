@@ -31,6 +31,9 @@ _CLAUSE_BREAK = re.compile(r"\s*[;|]\s*")
 MISMATCHED_ROW = re.compile(r"^Row (?P<row>\d+) has (?P<fields>\d+) fields?, the header (?P<header>\d+): ")
 _RECORD_LABEL = re.compile(r"^([^;:]{1,60}):\s?(.*)$", re.S)
 _TABULAR_FILES = (".csv", ".xlsx")
+# "BSP-01 Critical …", "NC-3: 37 leaver accounts …", "IR-10 Shared accounts …" (not "G0" or "4.3").
+_REGISTER_ITEM = re.compile(r"^(?P<id>(?:[A-Z]{2,6}-?\d{1,4}|[A-Z]-\d{1,4})[a-z]?)(?:[:.)]\s*|\s+)(?=\S)")
+MAX_REGISTER_LINES = 4  # an item's own line and the wrapped lines that follow it
 # A Word table's first row is its header when every cell reads like a column name; a two-column table
 # only when both cells are such words ("Field | Value"), since most are key / value lists.
 _HEADER_CELL = re.compile(r"^(?:#|No\.?|[A-Za-z][\w /&()#%.,'-]{0,45})$")
@@ -61,6 +64,9 @@ class TextUnit:
     # A row whose field count differs from its header's: (fields in the row, fields in the header).
     # Its cells are left unlabelled rather than paired with the wrong headers.
     field_mismatch: tuple[int, int] | None = None
+    # An item of a numbered register in running text ("BSP-04 High SMBv1 enabled on …", "IR-03 No routed
+    # interconnect …"): its identifier; the item's wrapped lines are one unit.
+    register_id: str = ""
 
     @property
     def is_table_row(self) -> bool:
@@ -98,6 +104,8 @@ def _split_page(page: SourcePage) -> list[TextUnit]:
     table_id = ""
     tabular = page.filename.lower().endswith(_TABULAR_FILES)
     word_rows = _word_table_rows(lines) if not tabular else {}
+    register = _register_items(lines) if not tabular else {}
+    skip_until = -1
 
     def add(evidence: str, text: str, heading: bool = False, **row) -> None:
         evidence = evidence.strip()
@@ -106,7 +114,14 @@ def _split_page(page: SourcePage) -> list[TextUnit]:
 
     for number, raw in enumerate(lines):
         line = raw.strip()
-        if not line or _TABLE_SEPARATOR.match(line):
+        if number <= skip_until or not line or _TABLE_SEPARATOR.match(line):
+            continue
+        if number in register:
+            item_id, last = register[number]
+            evidence = "\n".join(l.strip() for l in lines[number:last + 1])
+            add(evidence, _clean(evidence.replace("\n", " ")), table_id=f"{page.document_id}:{page.page_number}:register",
+                register_id=item_id)
+            skip_until = last
             continue
         if line.startswith("|"):
             cells = _table_cells(line)
@@ -166,6 +181,29 @@ def _add_row(add, line: str, cells: list[str], header: list[str] | None, table_i
         add(line, "; ".join(c for c in cells if c), table_id=table_id, field_mismatch=(len(cells), len(header)))
     else:
         add(line, "; ".join(c for c in cells if c))
+
+
+def _register_items(lines: list[str]) -> dict[int, tuple[str, int]]:
+    """Items of a numbered register on a page: first line → (identifier, last line of the item). A page
+    needs two items whose identifiers share a prefix ("BSP-01", "BSP-02") before any line counts."""
+    starts = {}
+    for number, raw in enumerate(lines):
+        match = _REGISTER_ITEM.match(raw.strip())
+        if match:
+            starts[number] = match.group("id")
+    prefixes = [re.match(r"[A-Z]+", item_id).group(0) for item_id in starts.values()]
+    items = {}
+    for number, item_id in starts.items():
+        if prefixes.count(re.match(r"[A-Z]+", item_id).group(0)) < 2:
+            continue
+        last = number
+        for following in range(number + 1, min(number + MAX_REGISTER_LINES, len(lines))):
+            text = lines[following].strip()
+            if not text or following in starts or text.startswith(("#", "|")) or _NUMBERED_HEADING.match(text):
+                break
+            last = following
+        items[number] = (item_id, last)
+    return items
 
 
 def _word_table_rows(lines: list[str]) -> dict[int, tuple[list[str] | None, int]]:

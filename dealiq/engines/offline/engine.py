@@ -40,6 +40,7 @@ from .table_reading import (
     duplicate_rows,
     inventory_measure,
     mismatched_rows,
+    register_fact,
     row_fact,
     row_lead,
     row_values,
@@ -110,6 +111,10 @@ class OfflineEngine:
                 draft = self._row_fact(unit, context, request, table_domains.get(unit.table_id), sheets)
                 if draft is not None:
                     self._add(by_key, draft, request.entity)
+            # A register's items are about different things (a test's findings, a playbook's rules): each
+            # takes the domain of its own words, not the register's.
+            elif unit.register_id and self._row_domain(unit, context, None) == request.domain:
+                self._add(by_key, register_fact(unit, request.domain), request.entity)
         for draft in self._table_checks(units, contexts, request.domain):
             self._add(by_key, draft, request.entity)
         for draft in self._summary_checks(units, contexts, request.domain, list(by_key.values())):

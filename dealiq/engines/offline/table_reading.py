@@ -77,6 +77,14 @@ def row_fact(unit: TextUnit, domain: str, table_name: str) -> FactDraft | None:
     return FactDraft("table_row", domain, "inventory_row", item, details, unit, 0.8)
 
 
+def register_fact(unit: TextUnit, domain: str) -> FactDraft:
+    """One fact per item of a numbered register (findings of a test report, rules of a playbook)."""
+    text = unit.text
+    item = text if len(text) <= ITEM_CHARS else text[: ITEM_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return FactDraft("register_item", domain, "register_item", item,
+                     {"rule": "register_item", "id": unit.register_id}, unit, 0.8)
+
+
 def tables_of(units: list[TextUnit]) -> dict[str, list[TextUnit]]:
     """Table rows grouped by table, in reading order."""
     tables: dict[str, list[TextUnit]] = {}
