@@ -47,7 +47,7 @@ from .table_reading import (
     tables_of,
     total_row_check,
 )
-from .vocabulary import DomainVocabulary, file_words, row_text, sheet_names, unit_contexts
+from .vocabulary import DomainVocabulary, TableLean, file_words, row_text, sheet_names, unit_contexts
 
 MAX_QUOTE_IN_GAP = 80
 MAX_STATEMENT_QUOTE_IN_GAP = 160
@@ -152,16 +152,17 @@ class OfflineEngine:
             covered.append((draft.domain, named.casefold()))
         return covered
 
-    def _row_domain(self, unit: TextUnit, context: str, table_domain: str | None) -> str:
+    def _row_domain(self, unit: TextUnit, context: str, table_domain: TableLean | None) -> str:
         """A row's domain: its own words (without the column labels, which are context), leaning to its
         table's domain; a register's rows (contracts) have no table domain to lean to."""
-        return self._vocabulary.classify(row_text(unit), context, table_domain) or table_domain or DEFAULT_GAP_DOMAIN
+        return (self._vocabulary.classify(row_text(unit), context, table_domain)
+                or (table_domain.domain if table_domain else DEFAULT_GAP_DOMAIN))
 
-    def _table_domain(self, rows: list[TextUnit], context: str) -> str | None:
+    def _table_domain(self, rows: list[TextUnit], context: str) -> TableLean | None:
         labels = tuple(dict.fromkeys(label for r in rows[:25] for label, _ in r.columns))
         return self._vocabulary.classify_table(" ; ".join(r.text for r in rows[:25]), context, labels)
 
-    def _table_domains(self, units: list[TextUnit], contexts: list[str]) -> dict[str, str | None]:
+    def _table_domains(self, units: list[TextUnit], contexts: list[str]) -> dict[str, TableLean | None]:
         first_context: dict[str, str] = {}
         for unit, context in zip(units, contexts):
             if unit.is_table_row:
@@ -184,7 +185,8 @@ class OfflineEngine:
         for rows in tables_of(units).values():
             first = rows[0]
             context = context_of[(first.document_id, first.page_number, first.index)]
-            if self._table_domain(rows, context) != domain:
+            lean = self._table_domain(rows, context)
+            if lean is None or lean.domain != domain:
                 continue
             # A short table in a report is a selection ("main servers"); an export or a long list is the inventory.
             if not first.filename.lower().endswith((".csv", ".xlsx")) and len(rows) < MIN_ROWS_FOR_INVENTORY:
@@ -222,7 +224,7 @@ class OfflineEngine:
                     same[1], 0.9,
                 ))
             count = total_row_check(rows)
-            if count is not None and (table_domain or DEFAULT_GAP_DOMAIN) == domain:
+            if count is not None and (table_domain.domain if table_domain else DEFAULT_GAP_DOMAIN) == domain:
                 drafts.append(FactDraft(
                     "table_total", domain, "count_mismatch",
                     f"{table}: total row states {count.stated:,}, the rows add up to {count.listed:,}",

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from ...domains import DOMAIN_KEYS
 from ...rules import RuleError, load
@@ -21,6 +22,17 @@ CONTEXT_WEIGHT = 0.5
 # whose own words point elsewhere by more than this still goes there (a WAN line in a contract register).
 TABLE_PRIOR = 1.5
 HEADER_WEIGHT = 1.5
+# Headers that agree on a domain (Name / Role / FTE) decide it for every row: a person's row mentioning
+# SAP and interfaces is still about a person.
+HEADER_PRIOR = 3.0
+DOMINANCE = 1.5  # a table leans to a domain only when it scores this much above the next one
+
+
+class TableLean(NamedTuple):
+    """The domain a table's rows lean to, and how strongly."""
+
+    domain: str
+    strength: float
 
 
 @dataclass(frozen=True)
@@ -82,15 +94,24 @@ class DomainVocabulary:
                 found[domain] = HEADER_WEIGHT * hits
         return found
 
-    def classify_table(self, rows_text: str, context: str, labels: tuple[str, ...]) -> str | None:
+    def classify_table(self, rows_text: str, context: str, labels: tuple[str, ...]) -> "TableLean | None":
+        """The domain a table's rows lean to: what its column headers say when two or more of them agree
+        (Name / Role / FTE), else its rows' words when one domain clearly leads; None for a register of
+        contracts or a table of mixed things (a "capability / standard" list), whose rows stand alone."""
         if self.is_register(labels):
-            return None  # each row is classified by its own words
+            return None
+        headers = self.header_scores(labels)
+        if headers and max(headers.values()) >= 2 * HEADER_WEIGHT:
+            return TableLean(self._best(headers), HEADER_PRIOR)
         totals: dict[str, float] = dict(self.scores(rows_text))
         for domain, score in self.scores(context).items():
             totals[domain] = totals.get(domain, 0) + CONTEXT_WEIGHT * score
-        for domain, score in self.header_scores(labels).items():
+        for domain, score in headers.items():
             totals[domain] = totals.get(domain, 0) + score
-        return self._best(totals)
+        ranked = sorted(totals.values(), reverse=True)
+        if not ranked or (len(ranked) > 1 and ranked[0] < DOMINANCE * ranked[1]):
+            return None
+        return TableLean(self._best(totals), TABLE_PRIOR)
 
     def _best(self, totals: dict[str, float]) -> str | None:
         if not totals:
@@ -98,7 +119,7 @@ class DomainVocabulary:
         order = [d for d, _ in self.patterns]
         return max(totals, key=lambda d: (totals[d], -order.index(d)))
 
-    def classify(self, text: str, context: str = "", prior: str | None = None) -> str | None:
+    def classify(self, text: str, context: str = "", prior: "TableLean | None" = None) -> str | None:
         """The best domain for `text` read in `context` (and, for a table row, its table's domain `prior`),
         or None when nothing names any domain word."""
         totals: dict[str, float] = dict(self.scores(text))
@@ -106,7 +127,7 @@ class DomainVocabulary:
             for domain, score in self.scores(context).items():
                 totals[domain] = totals.get(domain, 0) + CONTEXT_WEIGHT * score
         if prior:
-            totals[prior] = totals.get(prior, 0) + TABLE_PRIOR
+            totals[prior.domain] = totals.get(prior.domain, 0) + prior.strength
         return self._best(totals)
 
 
@@ -134,10 +155,9 @@ def unit_contexts(units: list[TextUnit]) -> list[str]:
     for unit in units:
         if unit.text.startswith("Sheet: ") and unit.index == 0:
             sheet[(unit.document_id, unit.page_number)] = unit.text[7:]
+        # (a table row's column labels are not its context: they speak for the table, see classify_table)
         parts = [file_words(unit.filename), sheet.get((unit.document_id, unit.page_number), ""),
                  heading.get(unit.document_id, "")]
-        if unit.columns:
-            parts.append(" ".join(label for label, _ in unit.columns))
         contexts.append(" ; ".join(p for p in parts if p))
         if unit.is_heading and " | " not in unit.text:  # a table's header row is no section heading
             heading[unit.document_id] = unit.text
