@@ -39,6 +39,7 @@ from .table_reading import (
     blank_cells,
     duplicate_rows,
     inventory_measure,
+    is_statement_table,
     mismatched_rows,
     register_fact,
     row_fact,
@@ -99,6 +100,7 @@ class OfflineEngine:
         sheets = sheet_names(units)
         table_domains = self._table_domains(units, contexts)
         by_key: dict[str, FactItem] = {}
+        registered: set[tuple[int, str]] = set()  # a report's findings table and its detail section name the same ID
         for unit, context in zip(units, contexts):
             drafts: list[FactDraft] = product_drafts(
                 unit, request.domain, request.deal.reference_date, self._products, self.eol_window_months
@@ -113,8 +115,10 @@ class OfflineEngine:
                     self._add(by_key, draft, request.entity)
             # A register's items are about different things (a test's findings, a playbook's rules): each
             # takes the domain of its own words, not the register's.
-            elif unit.register_id and self._row_domain(unit, context, None) == request.domain:
-                self._add(by_key, register_fact(unit, request.domain), request.entity)
+            elif unit.register_id and (unit.document_id, unit.register_id) not in registered:
+                registered.add((unit.document_id, unit.register_id))
+                if self._row_domain(unit, context, None) == request.domain:
+                    self._add(by_key, register_fact(unit, request.domain), request.entity)
         for draft in self._table_checks(units, contexts, request.domain):
             self._add(by_key, draft, request.entity)
         for draft in self._summary_checks(units, contexts, request.domain, list(by_key.values())):
@@ -126,7 +130,7 @@ class OfflineEngine:
         fact naming its supplier), in the domain its words and its table's say (a person in the IT team
         table is organisation even when the row mentions Salesforce)."""
         lead = row_lead(unit)
-        if not lead:
+        if not lead or is_statement_table([label for label, _ in unit.columns]):
             return None
         coverage = self._row_coverage(unit, request.entity)
         if any(lead.casefold() in named for _, named in coverage):

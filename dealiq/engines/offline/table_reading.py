@@ -46,6 +46,21 @@ def row_values(unit: TextUnit) -> list[tuple[str, str]]:
     return [(label, value) for label, value in unit.columns if not is_blank(value)]
 
 
+# Tables whose rows are statements rather than records: a questionnaire (question / answer) or a
+# key / value list (metric / value). Their rows are read by the fact rules like sentences; a row fact
+# would only repeat the question.
+_QUESTION_HEADER = re.compile(r"^(?:questions?|query|queries|control question|request(?:ed item)?|requirement)$", re.I)
+_ANSWER_HEADER = re.compile(r"^(?:answers?|responses?|reply|target response|seller response|status)$", re.I)
+_KEY_HEADER = re.compile(r"^(?:metric|item|field|attribute|parameter|key|property|topic|aspect|measure|kpi)$", re.I)
+_VALUE_HEADER = re.compile(r"^(?:values?|figures?|answers?|details?|data|amount|count|number)$", re.I)
+
+
+def is_statement_table(labels: list[str] | tuple[str, ...]) -> bool:
+    if any(_QUESTION_HEADER.match(l) for l in labels) and any(_ANSWER_HEADER.match(l) for l in labels):
+        return True
+    return len(labels) == 2 and bool(_KEY_HEADER.match(labels[0])) and bool(_VALUE_HEADER.match(labels[1]))
+
+
 def _lead_index(values: list[tuple[str, str]]) -> int:
     return next((i for i, (label, _) in enumerate(values) if _IDENTIFIER_HEADER.match(label)), 0)
 
