@@ -152,6 +152,14 @@ def _split_page(page: SourcePage) -> list[TextUnit]:
             if is_record(line) and len(line) <= MAX_UNIT_CHARS:
                 add(line, _clean(line), columns=parse_record(line), table_id=_sheet_table(page))
                 continue
+        if not tabular:
+            last = _continuation_end(lines, number, register, word_rows)
+            if last > number:  # a hard-wrapped paragraph (PDF, wrapped text): one text, cut into sentences
+                skip_until = last
+                line = "\n".join(l.strip() for l in lines[number:last + 1])
+                for sentence in _sentences(_LEADING_MARKERS.sub("", line)):
+                    add(sentence, _clean(sentence.replace("\n", " ")))
+                continue
         evidence = _LEADING_MARKERS.sub("", line)
         heading = (
             raw.lstrip().startswith("#")
@@ -163,6 +171,35 @@ def _split_page(page: SourcePage) -> list[TextUnit]:
         for sentence in _sentences(evidence):
             add(sentence, _clean(sentence), heading)
     return units
+
+
+_LIST_START = re.compile(r"^(?:[-*+\u2022]\s|\d{1,2}[.)]\s|#|\|)")
+MAX_WRAPPED_LINES = 6
+
+
+def _continuation_end(lines: list[str], number: int, register: dict, word_rows: dict) -> int:
+    """The last line of the paragraph that starts at `number`: lines that continue it are indented, start
+    in lower case, or follow a long line that stopped mid-sentence (the way PDFs and mail wrap text)."""
+    first = lines[number].strip()
+    if first.startswith(("#", "|")) or first.endswith(":") or _NUMBERED_HEADING.match(first) or (first.startswith("**") and first.endswith("**")):
+        return number
+    last = number
+    for following in range(number + 1, min(number + MAX_WRAPPED_LINES, len(lines))):
+        raw = lines[following]
+        text = raw.strip()
+        if (not text or following in register or following in word_rows or _LIST_START.match(text)
+                or _NUMBERED_HEADING.match(text) or _TABLE_SEPARATOR.match(text)):
+            break
+        previous = lines[last].strip()
+        wrapped = (
+            raw[:1].isspace()
+            or text[:1].islower()
+            or (len(previous) >= 60 and not previous.endswith((".", "!", "?", ":", ";")))
+        )
+        if not wrapped:
+            break
+        last = following
+    return last
 
 
 def _sheet_table(page: SourcePage) -> str:

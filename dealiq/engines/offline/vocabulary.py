@@ -132,9 +132,9 @@ class DomainVocabulary:
 
 
 def file_words(filename: str) -> str:
-    """"03-network_overview.xlsx" → "network overview"."""
+    """"03-network_overview.xlsx" → "network overview", "05-iso27001-audit.pdf" → "iso27001 audit"."""
     stem = PurePosixPath(filename or "").stem
-    return re.sub(r"[\d_\-.]+", " ", stem).strip()
+    return re.sub(r"^[\d\s_.-]+|[_.-]+", " ", stem).strip()
 
 
 def sheet_names(units: list[TextUnit]) -> dict[tuple[int, int], str]:
