@@ -50,6 +50,7 @@ from .table_reading import (
 )
 from .vocabulary import DomainVocabulary, TableLean, file_words, row_text, sheet_names, unit_contexts
 
+_LEADING_LABEL = re.compile(r"^([^:;|]{2,40}):\s")
 MAX_QUOTE_IN_GAP = 80
 MAX_STATEMENT_QUOTE_IN_GAP = 160
 MAX_ROW_QUOTE_IN_GAP = 200
@@ -164,6 +165,8 @@ class OfflineEngine:
 
     def _table_domain(self, rows: list[TextUnit], context: str) -> TableLean | None:
         labels = tuple(dict.fromkeys(label for r in rows[:25] for label, _ in r.columns))
+        if is_statement_table(labels):
+            return None  # each question of a questionnaire is its own topic
         return self._vocabulary.classify_table(" ; ".join(r.text for r in rows[:25]), context, labels)
 
     def _table_domains(self, units: list[TextUnit], contexts: list[str]) -> dict[str, TableLean | None]:
@@ -307,7 +310,10 @@ class OfflineEngine:
             if unit.is_table_row:
                 domain = self._row_domain(unit, context, table_domains.get(unit.table_id))
             else:
-                domain = self._vocabulary.classify(unit.text, context) or DEFAULT_GAP_DOMAIN
+                # "Network: … capacity is to be confirmed": the line's own label says what it is about.
+                label = _LEADING_LABEL.match(unit.text)
+                domain = ((self._vocabulary.classify(label.group(1)) if label else None)
+                          or self._vocabulary.classify(unit.text, context) or DEFAULT_GAP_DOMAIN)
             if domain != request.domain:
                 continue
             subject = statement_subject(unit, statement, current_heading)
