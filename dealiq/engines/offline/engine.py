@@ -133,10 +133,12 @@ class OfflineEngine:
         lead = row_lead(unit)
         if not lead or is_statement_table([label for label, _ in unit.columns]):
             return None
-        coverage = self._row_coverage(unit, request.entity)
-        if any(lead.casefold() in named for _, named in coverage):
-            return None
         if self._row_domain(unit, context, table_domain) != request.domain:
+            return None
+        # Only a fact of the row's own domain stands for the row (a "contract ending" read from a firewall's
+        # support date does not make the firewall row an organisation matter).
+        coverage = self._row_coverage(unit, request.entity)
+        if any(domain == request.domain and lead.casefold() in named for domain, named in coverage):
             return None
         return row_fact(unit, request.domain, _table_name(unit, sheets))
 
