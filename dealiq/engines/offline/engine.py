@@ -12,6 +12,7 @@ Text in the documents is only ever matched against patterns: an instruction writ
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from ...checklist import checklist_topics, evaluate_checklist
@@ -82,6 +83,7 @@ class OfflineEngine:
         # Every rule of every domain reads a unit once; each domain's discovery takes its own drafts (and a
         # table row's fact needs to know what the other domains' rules found in it).
         self._unit_drafts = lru_cache(maxsize=65536)(self._drafts_of_all_rules)
+        self._domain_by_rules = frozenset(rule.id for rule in self._fact_rules if rule.domain_by)
 
     # -- discovery ------------------------------------------------------------------------------------
 
@@ -106,7 +108,12 @@ class OfflineEngine:
             drafts: list[FactDraft] = product_drafts(
                 unit, request.domain, request.deal.reference_date, self._products, self.eol_window_months
             )
-            drafts.extend(self._unit_drafts(unit, request.entity))
+            for draft in self._unit_drafts(unit, request.entity):
+                if unit.columns and draft.rule_id in self._domain_by_rules:
+                    # A contract read from an inventory row belongs where the row does (an application
+                    # inventory's "contract end" column is an application contract, whatever it is hosted on).
+                    draft = replace(draft, domain=self._row_domain(unit, context, table_domains.get(unit.table_id)))
+                drafts.append(draft)
             for draft in drafts:
                 if draft.domain == request.domain:
                     self._add(by_key, draft, request.entity)
