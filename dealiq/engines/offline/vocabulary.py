@@ -18,9 +18,10 @@ from ...rules import RuleError, load
 from ...rules.units import TextUnit
 
 CONTEXT_WEIGHT = 0.5
-# A row leans to its table's domain: a "SAP key user" row of the IT team table is about people. A row
-# whose own words point elsewhere by more than this still goes there (a WAN line in a contract register).
-TABLE_PRIOR = 1.5
+# A row leans to the domain its table's words lead in, less than one word of its own: a bare row takes the
+# table's domain, a row that names another domain's thing ("Contact centre: Genesys" in a mostly
+# infrastructure list of standards) goes there.
+TABLE_PRIOR = 0.75
 HEADER_WEIGHT = 1.5
 # Headers that agree on a domain (Name / Role / FTE) decide it for every row: a person's row mentioning
 # SAP and interfaces is still about a person.
