@@ -268,3 +268,66 @@ def test_an_inventory_that_agrees_with_the_stated_count_adds_no_count_fact(engin
     csv_text = "Hostname,Operating system\n" + "".join(f"db-{i},RHEL 9\n" for i in range(9))
     results = run(engine, [overview, *pages_of("hosts.csv", csv_text.encode(), document_id=2)])
     assert not [f for f in results["infrastructure"].facts if f.category == "inventory_count"]
+
+
+# -- registers in running text, wrapped paragraphs, questionnaires ---------------------------------------------
+
+
+def test_numbered_register_items_in_a_report_are_one_fact_each_with_their_wrapped_lines(engine):
+    text = (
+        "4. Findings\n"
+        "ID Rating Finding\n"
+        "VX-1 High Remote desktop gateway exposes RDP without MFA; 12 contractor\n"
+        "accounts can log in with a password only\n"
+        "VX-2 Medium Core switches run firmware without vendor support\n"
+        "VX-3 Low Endpoint agent missing on 4 kiosk PCs\n"
+        "5. Next steps\n"
+    )
+    pages = [SourcePage(3, 2, text, "assessment.pdf", "target")]
+    results = run(engine, pages)
+    items = {f.details["id"]: f for f in all_facts(results) if f.details.get("rule") == "register_item"}
+    assert set(items) == {"VX-1", "VX-2", "VX-3"}
+    assert "contractor accounts can log in" in items["VX-1"].item  # the wrapped line belongs to its item
+    assert items["VX-1"].domain == "identity_access" and items["VX-2"].domain == "network"
+    assert_grounded(results, pages)
+
+
+def test_a_single_coded_line_is_no_register():
+    from dealiq.rules.units import split_page
+
+    units = split_page(SourcePage(1, 1, "AB-12 is the room number of the server room.\n", "notes.txt", "target"))
+    assert not [u for u in units if u.register_id]
+
+
+def test_a_statement_wrapped_over_two_lines_keeps_its_subject(engine):
+    text = (
+        "3. Network: the carrier has confirmed the new fibre circuits for the two depots, but\n"
+        "   the delivery date is still to be confirmed by the carrier.\n"
+    )
+    page = SourcePage(1, 1, text, "meeting-notes.txt", "target")
+    results = run(engine, [page])
+    gap = next(g for g in all_gaps(results) if g.evidence)
+    assert gap.domain == "network" and "fibre circuits" in gap.evidence and gap.pages == [1]
+    assert_grounded(results, [page])
+
+
+def test_questionnaire_rows_are_read_by_the_rules_not_repeated_as_row_facts(engine):
+    markdown = (
+        "| Ref | Question | Response |\n|---|---|---|\n"
+        "| S1 | Is EDR deployed on all endpoints? | Yes, SentinelOne on all 300 laptops |\n"
+        "| S2 | Is there a cyber insurance policy? | Awaiting renewal terms from the broker |\n"
+    )
+    results = run(engine, [SourcePage(1, 1, markdown, "questionnaire.md", "target")])
+    assert not [f for f in all_facts(results) if f.details.get("rule") == "table_row"]
+    assert any(g.evidence.startswith("| S2") for g in all_gaps(results))
+
+
+def test_a_contract_read_from_an_application_inventory_row_is_an_application_fact(engine):
+    csv_text = (
+        b"Application,Business use,Hosting,Contract end\n"
+        b"RouteMaster,Fleet routing,Hosted in Azure by the vendor,2027-09-30\n"
+        b"PayFlow,Payroll,SaaS,2028-01-31\n"
+    )
+    results = run(engine, pages_of("applications.csv", csv_text))
+    contracts = [f for f in all_facts(results) if f.category == "contract" and "RouteMaster" in f.evidence]
+    assert contracts and {f.domain for f in contracts} == {"applications"}
