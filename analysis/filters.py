@@ -118,7 +118,7 @@ def base_queryset(kind: str, run):
     if kind == "facts":
         qs = Fact.objects.for_run(run).select_related("document")
     elif kind == "gaps":
-        qs = Gap.objects.for_run(run)
+        qs = Gap.objects.for_run(run).select_related("document")
     elif kind == "findings":
         qs = Finding.objects.for_run(run)
     else:
