@@ -48,7 +48,7 @@ _HEADER_WORDS = re.compile(
 MAX_UNIT_CHARS = 600
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: a cache key looked up for every unit and domain
 class TextUnit:
     document_id: int
     page_number: int

@@ -41,7 +41,7 @@ class Statement:
     stated_date: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: a cache key looked up for every unit and domain
 class StatementRules:
     kinds: tuple[StatementKind, ...]
     screen: re.Pattern | None = None  # every pattern in one: most lines fail it in a single search

@@ -36,7 +36,7 @@ class TableLean(NamedTuple):
     strength: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: a cache key looked up for every unit and domain
 class DomainVocabulary:
     # per domain: one regex whose alternatives are the domain's words, each in its own group
     patterns: tuple[tuple[str, re.Pattern], ...]
