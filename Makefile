@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dealiq
 DEALIQ_TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: demo test serve worker beat flower doctor backup migrate install install-dev clean
+.PHONY: demo test check serve worker beat flower doctor backup migrate install install-dev clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: migrate
 
 serve: migrate
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# Static checks CI runs before the suite: models and migrations agree.
+check: install-dev
+	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 
 test: install-dev
 	CI=$${CI:-} DATABASE_URL=$(TEST_DATABASE_URL) DEALIQ_TEST_BROKER_URL=$(DEALIQ_TEST_BROKER_URL) \

@@ -17,6 +17,7 @@ from deals.models import Deal, Role
 from .exports.columns import COLUMNS
 from .exports.writers import _cell, _Echo
 from .models import AnalysisRun, RunStatus
+from .services.audit import record_event
 from .services.verification import reject_fact, resolve_gap, verify_fact
 
 
@@ -51,13 +52,16 @@ def export_selected_csv(kind: str):
     @admin.action(description=f"Export selected {kind} as CSV")
     def action(modeladmin, request, queryset):
         columns = COLUMNS[kind]
+        for deal_id, run_id in queryset.order_by().values_list("deal_id", "run_id").distinct():
+            record_event("export.downloaded", actor=request.user, deal=deal_id, run=run_id,
+                         data={"export": f"admin-selected-{kind}.csv"})
         writer = csv.writer(_Echo())
 
         def rows():
-            yield "\ufeff" + writer.writerow([h for h, _ in columns])
+            yield "\ufeff" + writer.writerow([c.name for c in columns])
             for row in queryset.select_related("run").iterator(chunk_size=2000):
                 row.run_number = row.run.number
-                yield writer.writerow([_cell(get(row)) for _, get in columns])
+                yield writer.writerow([_cell(c.value(row)) for c in columns])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="selected-{kind}.csv"'

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import django_filters as df
 
-from .models import DomainChoice, Fact, Finding, FindingType, Gap, Importance, Phase, Severity, Verification
+from .models import DomainChoice, Fact, Finding, FindingType, Gap, Importance, Phase, Severity, VdrStatus, Verification
 from .services.search import search_facts, search_text
 
 ENTITY_CHOICES = [("target", "Target"), ("buyer", "Buyer")]
@@ -49,6 +49,7 @@ class FactFilter(_Base):
 class GapFilter(_Base):
     importance = df.ChoiceFilter(choices=Importance.choices, empty_label="Any importance")
     resolved = df.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", exclude=True, label="Resolved")
+    status = df.ChoiceFilter(choices=VdrStatus.choices, method="filter_status", empty_label="Any status", label="Status")
     q = df.CharFilter(method="search", label="Search")
     sort = StableOrderingFilter(
         fields=(("domain", "domain"), ("entity", "entity"), ("importance_rank", "importance"), ("id", "id")),
@@ -61,6 +62,9 @@ class GapFilter(_Base):
 
     def search(self, qs, name, value):
         return search_text(qs, ("description", "category"), value)
+
+    def filter_status(self, qs, name, value):
+        return qs.with_vdr_status_in([value])
 
 
 class FindingFilter(df.FilterSet):
@@ -118,7 +122,7 @@ def base_queryset(kind: str, run):
     if kind == "facts":
         qs = Fact.objects.for_run(run).select_related("document")
     elif kind == "gaps":
-        qs = Gap.objects.for_run(run).select_related("document")
+        qs = Gap.objects.for_run(run).select_related("document", "answer_document")
     elif kind == "findings":
         qs = Finding.objects.for_run(run)
     else:

@@ -1,7 +1,8 @@
 """The run a page shows, decided in one place.
 
-Deal from the URL (membership checked: 404 otherwise); run = `?run=N` or the latest completed run. An
-in-progress run is never mixed into the page; a banner says when a newer run is running or failed.
+Deal from the URL (membership checked: 404 otherwise); run = `?run=N` or the latest completed run that
+covered every domain (AnalysisRun.objects.default_for). An in-progress run is never mixed into the page; a
+banner says when a newer run is running or failed, and when the shown run is partial.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def resolve_run_context(request, deal_id: int, *, role: str = Role.VIEWER) -> Ru
         if run is None:
             raise Http404(f"deal has no run {number}")
     else:
-        run = AnalysisRun.objects.latest_completed(deal)
+        run = AnalysisRun.objects.default_for(deal)
     newer = AnalysisRun.objects.for_deal(deal).exclude(status=RunStatus.COMPLETED)
     if run is not None:
         newer = newer.filter(number__gt=run.number)

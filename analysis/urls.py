@@ -30,6 +30,7 @@ urlpatterns = [
     path("batches/<int:batch_id>/", batches.BatchDetailView.as_view(), name="batch"),
     path("batches/<int:batch_id>/requeue-failed/", batches.BatchRequeueFailedView.as_view(), name="batch_requeue"),
     path("<int:deal_id>/summary/", summary.SummaryView.as_view(), name="summary"),
+    path("<int:deal_id>/summary.pdf", summary.SummaryPdfView.as_view(), name="summary_pdf"),
     path("<int:deal_id>/exports/workbook.xlsx", exports.WorkbookExportView.as_view(), name="export_workbook"),
     path("<int:deal_id>/exports/vdr-requests.<str:fmt>", exports.VdrExportView.as_view(), name="export_vdr"),
     path("<int:deal_id>/exports/<str:kind>.<str:fmt>", exports.KindExportView.as_view(), name="export"),

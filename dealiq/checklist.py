@@ -81,6 +81,11 @@ def _all_topics(rules_dir: str | None = None) -> dict[str, tuple[ChecklistTopic,
                 keywords = tuple(re.compile(k, re.IGNORECASE | re.MULTILINE) for k in raw["keywords"])
             except (KeyError, re.error) as exc:
                 raise RuleError(f"{where}: bad or missing keywords: {exc}") from None
+            sources = tuple(str(source) for source in raw.get("sources") or ())
+            for source in sources:
+                if source.count("(") != source.count(")"):
+                    # An unquoted YAML flow list splits "Inventory (name, vendor)" at its commas.
+                    raise RuleError(f"{where}: source {source!r} has unbalanced parentheses (quote it in the YAML)")
             entries.append(
                 ChecklistTopic(
                     id=raw["id"],
@@ -88,7 +93,7 @@ def _all_topics(rules_dir: str | None = None) -> dict[str, tuple[ChecklistTopic,
                     title=raw["title"],
                     importance=raw["importance"],
                     keywords=keywords,
-                    suggested_sources=tuple(raw.get("sources") or ()),
+                    suggested_sources=sources,
                     deal_types=tuple(raw.get("deal_types") or ()),
                     entities=tuple(raw.get("entities") or ()),
                 )
@@ -171,3 +176,24 @@ def _status(topic: ChecklistTopic, answered: bool, unit: TextUnit | None, placeh
         page_number=unit.page_number if unit else None,
         filename=unit.filename if unit else "",
     )
+
+
+def checklist_topic(domain: str, topic_id: str, *, rules_dir: str | None = None) -> ChecklistTopic | None:
+    """The topic `topic_id` of `domain`, or None when the catalogue has no such topic (e.g. a model's gap)."""
+    if domain not in DOMAIN_KEYS:
+        return None
+    return next((t for t in _all_topics(rules_dir)[domain] if t.id == topic_id), None)
+
+
+def answering_text_index(topic: ChecklistTopic, texts: Sequence[str], *, rules_dir: str | None = None) -> int | None:
+    """Index of the first of `texts` (e.g. facts' quotes) that answers `topic`: one of its keywords is
+    there and the answer next to it is not a placeholder. None when none does."""
+    lexicon = get_lexicon(rules_dir)
+    for index, text in enumerate(texts):
+        match = _first_keyword(topic, text or "")
+        if match is None:
+            continue
+        start, end = answer_span(text, match.start(), match.end())
+        if not lexicon.is_placeholder(text[start:end]):
+            return index
+    return None

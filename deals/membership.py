@@ -57,6 +57,14 @@ def remove_member(deal: Deal, membership_id: int) -> DealMembership:
     return membership
 
 
+def would_leave_no_manager(membership: DealMembership, new_role: str | None = None) -> bool:
+    """True when changing `membership` to `new_role` (None: removing it) would leave its deal without a
+    manager: for forms, to say so before the change (the change itself checks again under lock)."""
+    if membership.role != Role.MANAGER or new_role == Role.MANAGER:
+        return False
+    return not DealMembership.objects.filter(deal_id=membership.deal_id, role=Role.MANAGER).exclude(pk=membership.pk).exists()
+
+
 def _keep_a_manager(deal: Deal, *, leaving: DealMembership) -> None:
     others = DealMembership.objects.select_for_update().filter(deal=deal, role=Role.MANAGER).exclude(pk=leaving.pk)
     if not others.exists():

@@ -13,11 +13,13 @@ from .choices import (  # noqa: F401
     LinkType,
     Phase,
     Priority,
+    RunOrigin,
     RunStatus,
     Severity,
     StepKind,
     StepStatus,
     Verification,
+    VdrStatus,
 )
 from .events import AppendOnlyError, AuditEvent, Notification  # noqa: F401
 from .results import Fact, FactFindingLink, Finding, Gap  # noqa: F401

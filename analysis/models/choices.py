@@ -70,6 +70,19 @@ class Verification(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class VdrStatus(models.TextChoices):
+    """Where a gap stands as a request to the seller."""
+
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"  # a document of a later run answers it (quote, document, page kept)
+    CLOSED = "closed", "Closed"  # an analyst resolved it
+
+
+class RunOrigin(models.TextChoices):
+    ANALYSED = "analysed", "Analysed by DealIQ"
+    IMPORTED = "imported", "Imported"
+
+
 class Importance(models.TextChoices):
     CRITICAL = "critical", "Critical"
     IMPORTANT = "important", "Important"

@@ -77,6 +77,16 @@ class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
 
+    def visible_to(self, user):
+        """A user's own notifications, about deals they still belong to (superusers: all)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        from deals.models import Deal
+
+        return self.for_user(user).filter(models.Q(deal__isnull=True) | models.Q(deal__in=Deal.objects.visible_to(user)))
+
 
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")

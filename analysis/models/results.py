@@ -16,6 +16,7 @@ from .choices import (
     LinkType,
     Phase,
     Severity,
+    VdrStatus,
     Verification,
     choices_check,
 )
@@ -34,6 +35,28 @@ class RunScopedQuerySet(models.QuerySet):
         return self.filter(deal__in=Deal.objects.visible_to(user))
 
 
+class GapQuerySet(RunScopedQuerySet):
+    def unanswered(self):
+        """Gaps still gaps: answered ones are kept (with their answer) but no longer count as gaps."""
+        return self.filter(answered_at__isnull=True)
+
+    def answered(self):
+        return self.filter(answered_at__isnull=False)
+
+    def with_vdr_status(self):
+        return self.annotate(
+            vdr_status_value=models.Case(
+                models.When(answered_at__isnull=False, then=models.Value(VdrStatus.ANSWERED.value)),
+                models.When(resolved_at__isnull=False, then=models.Value(VdrStatus.CLOSED.value)),
+                default=models.Value(VdrStatus.OPEN.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_vdr_status_in(self, statuses):
+        return self.with_vdr_status().filter(vdr_status_value__in=list(statuses))
+
+
 class FactQuerySet(RunScopedQuerySet):
     def alive(self):
         return self.filter(deleted_at__isnull=True)
@@ -44,6 +67,11 @@ class AliveFactManager(models.Manager.from_queryset(FactQuerySet)):
 
     def get_queryset(self):
         return super().get_queryset().alive()
+
+
+# Details an engine keeps for itself (e.g. how many times a data room mentions an item): never shown to the
+# analyst, so never part of what they verified.
+INTERNAL_DETAIL_KEYS = frozenset({"mentions"})
 
 
 class Fact(models.Model):
@@ -70,6 +98,7 @@ class Fact(models.Model):
     verified_in_run = models.PositiveIntegerField(
         null=True, blank=True, help_text="Run number where the verification was made (carried forward since)."
     )
+    legacy_id = models.CharField(max_length=100, blank=True, help_text="The id in the tool an imported run came from.")
     previous_content = models.JSONField(
         null=True, blank=True, help_text="The verified value of an earlier run when this run's content differs."
     )
@@ -97,6 +126,12 @@ class Fact(models.Model):
     def __str__(self) -> str:
         return self.item[:80]
 
+    @property
+    def shown_details(self) -> dict:
+        """The details the pages show (and the analyst verifies): without the engine's internal counters."""
+        details = self.details if isinstance(self.details, dict) else {}
+        return {k: v for k, v in details.items() if k not in INTERNAL_DETAIL_KEYS}
+
 
 class Gap(models.Model):
     run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="gaps")
@@ -118,9 +153,24 @@ class Gap(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
+    # Closing the loop: a gap of an earlier run that this run's documents answer is kept in this run,
+    # answered, with what answered it (and no longer counts as a gap).
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_fact = models.ForeignKey(
+        Fact, null=True, blank=True, on_delete=models.SET_NULL, related_name="answered_gaps"
+    )
+    answer_quote = models.TextField(blank=True)
+    answer_document = models.ForeignKey(
+        "deals.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answer_page = models.PositiveIntegerField(null=True, blank=True)
+    answered_since_run = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Number of the run whose gap this row answers."
+    )
+    legacy_id = models.CharField(max_length=100, blank=True, help_text="The id in the tool an imported run came from.")
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = RunScopedQuerySet.as_manager()
+    objects = GapQuerySet.as_manager()
 
     class Meta:
         ordering = ["domain", "entity", "id"]
@@ -137,6 +187,12 @@ class Gap(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+    @property
+    def vdr_status(self) -> str:
+        if self.answered_at:
+            return VdrStatus.ANSWERED
+        return VdrStatus.CLOSED if self.resolved_at else VdrStatus.OPEN
 
 
 class Finding(models.Model):
@@ -155,6 +211,7 @@ class Finding(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     mitigation = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    legacy_id = models.CharField(max_length=100, blank=True, help_text="The id in the tool an imported run came from.")
     facts = models.ManyToManyField(Fact, through="FactFindingLink", related_name="findings")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -6,12 +6,15 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from dealiq.domains import DOMAIN_KEYS, DOMAINS
+
 from .choices import (
     FINISHED_RUN_STATUSES,
     SETTLED_STEP_STATUSES,
     BatchStatus,
     DomainChoice,
     Priority,
+    RunOrigin,
     RunStatus,
     StepKind,
     StepStatus,
@@ -86,6 +89,15 @@ class AnalysisRunQuerySet(models.QuerySet):
     def latest_completed(self, deal) -> "AnalysisRun | None":
         return self.for_deal(deal).completed().order_by("-number").first()
 
+    def default_for(self, deal) -> "AnalysisRun | None":
+        """The run a deal's pages show without ?run=N: the latest completed run that covered every domain.
+        A partial run (some domains only) stays selectable but never silently stands for the deal; it is
+        shown by default only while the deal has no complete run (and the pages then say it is partial)."""
+        completed = list(self.for_deal(deal).completed().order_by("-number").only("id", "number", "domains")[:50])
+        full = next((run for run in completed if run.covers_every_domain), None)
+        chosen = full or (completed[0] if completed else None)
+        return self.get(pk=chosen.pk) if chosen else None
+
     def active(self) -> "AnalysisRunQuerySet":
         return self.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
 
@@ -109,6 +121,10 @@ class AnalysisRun(UsageFields):
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     engine = models.CharField(max_length=30)
     model = models.CharField(max_length=100, blank=True)
+    origin = models.CharField(max_length=10, choices=RunOrigin.choices, default=RunOrigin.ANALYSED)
+    import_source = models.CharField(
+        max_length=500, blank=True, help_text="For an imported run: the file it was read from and its layout."
+    )
     domains = models.JSONField(default=list)
     document_manifest = models.JSONField(
         default=list, blank=True, help_text="The documents this run read: id, sha256, filename, entity, version."
@@ -143,6 +159,7 @@ class AnalysisRun(UsageFields):
             models.UniqueConstraint(fields=["deal", "number"], name="run_unique_number_per_deal"),
             choices_check("status", RunStatus, "run_status_valid"),
             choices_check("priority", Priority, "run_priority_valid"),
+            choices_check("origin", RunOrigin, "run_origin_valid"),
             models.CheckConstraint(condition=Q(progress__lte=100), name="run_progress_percent"),
         ]
         indexes = [
@@ -155,8 +172,29 @@ class AnalysisRun(UsageFields):
         return f"{self.deal} · run {self.number}"
 
     @property
+    def is_imported(self) -> bool:
+        return self.origin == RunOrigin.IMPORTED
+
+    @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_RUN_STATUSES
+
+    @property
+    def covers_every_domain(self) -> bool:
+        return set(DOMAIN_KEYS) <= set(self.domains or ())
+
+    @property
+    def missing_domain_labels(self) -> list[str]:
+        """Domains this run was not asked to analyse (empty for a full run)."""
+        asked = set(self.domains or ())
+        return [d.label for d in DOMAINS if d.key not in asked]
+
+    def analysed_domains(self) -> set[str]:
+        """Domains whose every step finished: the ones this run's numbers speak for."""
+        if self.status == RunStatus.COMPLETED:
+            return set(self.domains or ())
+        unfinished = set(self.steps.unsettled().values_list("domain", flat=True))
+        return set(self.domains or ()) - unfinished
 
 class RunStepQuerySet(models.QuerySet):
     def for_run(self, run) -> "RunStepQuerySet":

@@ -1,6 +1,7 @@
 """Recording audit events: every state change calls `record_event` inside its own transaction."""
 from __future__ import annotations
 
+import re
 import socket
 from typing import Any
 
@@ -54,3 +55,42 @@ def record_event(
         severity=severity,
         data=data or {},
     )
+
+
+# --- what members see of an error ----------------------------------------------------------------
+# The full text of a failure (a traceback with server paths) stays in the audit event for operators (admin,
+# logs); the pages show members one readable line.
+
+_TRACEBACK = "Traceback (most recent call last)"
+_PATH = re.compile(r"""(?:[A-Za-z]:)?(?:[/\\][^\s/\\'":,()]+){2,}[/\\]([^\s/\\'":,()]+)""")
+OPERATOR_ONLY_KEYS = frozenset({"detail", "traceback", "full_error"})
+READABLE_ERROR_CHARS = 300
+
+
+def readable_error(text: Any, limit: int = READABLE_ERROR_CHARS) -> str:
+    """One readable line of an error: the message before a traceback (or the exception line that ends
+    it), server paths reduced to file names, cut at `limit` characters."""
+    text = str(text or "")
+    if _TRACEBACK in text:
+        before, _, trace = text.partition(_TRACEBACK)
+        lines = [ln.strip() for ln in before.splitlines() if ln.strip()]
+        if not lines:
+            lines = [ln.strip() for ln in trace.splitlines() if ln.strip() and not ln.startswith((" ", "\t"))][-1:]
+        text = lines[0] if lines else "internal error"
+    line = " ".join(text.split())
+    line = _PATH.sub(r"\1", line)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def member_event_details(data: Any) -> str:
+    """An audit event's data as members see it: no operator-only detail, errors as one line."""
+    if not isinstance(data, dict):
+        return readable_error(data)
+    parts = []
+    for key, value in data.items():
+        if key in OPERATOR_ONLY_KEYS:
+            continue
+        if key == "error" or (isinstance(value, str) and (_TRACEBACK in value or "\n" in value)):
+            value = readable_error(value)
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts)

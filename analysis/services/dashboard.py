@@ -22,6 +22,9 @@ IMPORTANCE_ORDER = [i.value for i in Importance]
 PHASE_ORDER = [p.value for p in Phase]
 
 
+NOT_ANALYSED = "not analysed"
+
+
 def coverage_grade(share: float | None) -> str:
     """A ≥ 90 %, B ≥ 75 %, C ≥ 60 %, D ≥ 40 %, else F (dealiq.checklist's grading when it exists)."""
     if share is None:
@@ -62,6 +65,7 @@ class DomainRow:
     cost_high: int = 0
     coverage: float | None = None
     grade: str = "–"
+    analysed: bool = True
 
     @property
     def gap_total(self) -> int:
@@ -78,7 +82,7 @@ def domain_rows(run: AnalysisRun) -> list[DomainRow]:
     for r in facts.values("domain").annotate(n=Count("id"), topics=Count("category", distinct=True, filter=Q(entity="target"))):
         rows[r["domain"]].facts = r["n"]
         rows[r["domain"]].answered_topics = r["topics"]
-    for r in Gap.objects.for_run(run).values("domain", "importance").annotate(
+    for r in Gap.objects.for_run(run).unanswered().values("domain", "importance").annotate(
         n=Count("id"), target_topics=Count("category", distinct=True, filter=Q(entity="target"))
     ):
         rows[r["domain"]].gaps[r["importance"]] = r["n"]
@@ -88,7 +92,12 @@ def domain_rows(run: AnalysisRun) -> list[DomainRow]:
     for domain, costs in cost_pivot(run).items():
         rows[domain].cost_low = sum(c[0] for c in costs.values())
         rows[domain].cost_high = sum(c[1] for c in costs.values())
+    analysed = run.analysed_domains()
     for row in rows.values():
+        if row.key not in analysed:
+            # No facts because nobody looked, not because the data room answers everything.
+            row.analysed, row.coverage, row.grade = False, None, NOT_ANALYSED
+            continue
         topics = checklist_topic_count(row.key)
         if topics:
             # Checklist known: every target gap category is one unanswered checklist topic.

@@ -23,7 +23,7 @@ def run_data(run: AnalysisRun) -> RunData:
     gaps = [
         {"id": f"G{g.pk}", "entity": g.entity, "domain": g.domain, "category": g.category,
          "description": g.description, "importance": g.importance, "suggested_sources": g.suggested_sources}
-        for g in Gap.objects.for_run(run).order_by("domain", "entity", "pk")
+        for g in Gap.objects.for_run(run).unanswered().order_by("domain", "entity", "pk")
     ]
     findings = [
         {"id": f"R{f.pk}", "domain": f.domain, "finding_type": f.finding_type, "title": f.title,

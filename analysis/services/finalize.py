@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ..models import AnalysisRun, EventSeverity, Fact, Finding, Gap, RunStatus, RunStep, StepStatus
 from .audit import record_event, truncate_error
+from .gap_answers import record_answered_gaps
 from .steps import all_domains_finished
 
 # Sent on commit when a run reaches completed or failed (notifications listen).
@@ -16,8 +17,9 @@ run_finished = Signal()
 
 def _counts_by_domain(run: AnalysisRun) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {d: {"facts": 0, "gaps": 0, "findings": 0} for d in run.domains}
-    for model, label in ((Fact, "facts"), (Gap, "gaps"), (Finding, "findings")):
-        for row in model.objects.for_run(run).values("domain").annotate(n=Count("id")):
+    querysets = ((Fact.objects, "facts"), (Gap.objects.unanswered(), "gaps"), (Finding.objects, "findings"))
+    for manager, label in querysets:
+        for row in manager.for_run(run).values("domain").annotate(n=Count("id")):
             counts.setdefault(row["domain"], {"facts": 0, "gaps": 0, "findings": 0})[label] = row["n"]
     return counts
 
@@ -31,6 +33,7 @@ def finalize_run(run_id: int) -> str:
         if not all_domains_finished(run):
             return "skipped: domains still running"
         failed = list(RunStep.objects.filter(run=run, status=StepStatus.FAILED).order_by("domain", "id"))
+        answered = record_answered_gaps(run)
         counts = _counts_by_domain(run)
         run.counts = counts
         run.fact_count = sum(c["facts"] for c in counts.values())
@@ -52,7 +55,10 @@ def finalize_run(run_id: int) -> str:
             run=run,
             obj=run,
             severity=EventSeverity.ERROR if failed else EventSeverity.INFO,
-            data={"facts": run.fact_count, "gaps": run.gap_count, "findings": run.finding_count, "error": run.error},
+            data={
+                "facts": run.fact_count, "gaps": run.gap_count, "findings": run.finding_count,
+                "gaps_answered": answered, "error": run.error,
+            },
         )
         status = run.status
         transaction.on_commit(lambda: run_finished.send(sender=AnalysisRun, run_id=run_id, status=status))

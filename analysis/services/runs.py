@@ -55,16 +55,24 @@ def create_run(
     triggered_by=None,
     batch=None,
     priority: str = Priority.NORMAL,
+    needs_documents: bool = True,
 ) -> AnalysisRun:
-    """The run row, its manifest and its steps, in one transaction. Dispatch is the caller's job."""
+    """The run row, its manifest and its steps, in one transaction. Dispatch is the caller's job.
+
+    `needs_documents=False` is for a run whose results come from elsewhere (an imported analysis)."""
     domains = list(domains or DOMAIN_KEYS)
     unknown = sorted(set(domains) - set(DOMAIN_KEYS))
     if unknown:
         raise RunStateError(f"unknown domain(s): {', '.join(unknown)}")
     # Lock the deal row so two concurrent starts cannot both take the same run number.
     type(deal).all_objects.select_for_update().filter(pk=deal.pk).first()
-    number = (AnalysisRun.objects.filter(deal=deal).aggregate(n=Max("number"))["n"] or 0) + 1
     manifest = document_manifest(deal)
+    if not manifest and needs_documents:
+        # Nothing to read: a run would "complete" with every checklist topic as a gap.
+        raise RunStateError(
+            "this deal has no readable documents yet: upload the data room (or wait for text extraction) first"
+        )
+    number = (AnalysisRun.objects.filter(deal=deal).aggregate(n=Max("number"))["n"] or 0) + 1
     run = AnalysisRun.objects.create(
         deal=deal,
         number=number,

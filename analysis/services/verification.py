@@ -11,11 +11,13 @@ The carry-forward rule (also in docs/analyst-guide.md):
   the same key even when capitalisation or punctuation of the item differs.
 * The decision carried is the one of the most recent earlier run (lower run number) in which the key
   has a decision (verified or rejected), whether the analyst made it there or it was carried there.
-* The decision carries only when the fact's **content** is unchanged. Content = the item text
-  (whitespace-normalised, case-sensitive), the details (structured values such as version, count,
-  end-of-support date; compared as JSON) and the evidence quote (whitespace-normalised). So "SAP ECC
-  6.0 EHP7" → "SAP ECC 6.0 EHP8" is a new key (new fact), while "Windows Server 2012 R2" with
-  details {"count": 40} → {"count": 55}, or a different quote, is the same key with changed content.
+* The decision carries only when what the analyst saw is unchanged: the item text (whitespace-normalised,
+  case-sensitive), the details shown (structured values such as version, count, end-of-support date;
+  compared as JSON, without the engine's internal counters such as how often the data room mentions the
+  item — an unrelated new document must not undo a verification), the evidence quote (whitespace-
+  normalised) and its source (document entity and name, pages). So "SAP ECC 6.0 EHP7" → "SAP ECC 6.0
+  EHP8" is a new key (new fact), while "Windows Server 2012 R2" with details {"count": 40} →
+  {"count": 55}, or a different quote or page, is the same key with changed content.
 * Changed content → the fact stays `pending` and `previous_content` keeps the earlier decided value
   (item, details, evidence, decision, run, who) so the analyst sees what changed.
 * Gaps carry their resolution forward by key (a gap's key hashes its description, so the same key
@@ -31,19 +33,44 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..models import AnalysisRun, Fact, Gap, Verification
+from ..models import AnalysisRun, AuditEvent, Fact, Gap, Verification
 from .audit import record_event
 
 _SPACE = re.compile(r"\s+")
+DECISION_EVENTS = ("fact.verified", "fact.rejected", "fact.reset")
 
 
 def _squash(text: str) -> str:
     return _SPACE.sub(" ", text or "").strip()
 
 
+def fact_source(fact: Fact) -> str:
+    """The source the analyst saw: document (by entity and name, so a re-upload of the same file is the
+    same source) and pages."""
+    document = fact.document
+    name = f"{document.entity}/{document.filename}" if document is not None else "no document"
+    pages = ", ".join(str(p) for p in (fact.pages or []))
+    return f"{name} p. {pages}" if pages else name
+
+
 def fact_content(fact: Fact) -> dict[str, Any]:
-    """What "the content of a fact" means for carry-forward (see module docstring)."""
-    return {"item": _squash(fact.item), "details": fact.details or {}, "evidence": _squash(fact.evidence)}
+    """What "the content of a fact" means for carry-forward: what the analyst saw (see module docstring)."""
+    return {
+        "item": _squash(fact.item),
+        "details": fact.shown_details,
+        "evidence": _squash(fact.evidence),
+        "source": fact_source(fact),
+    }
+
+
+def fact_decision_history(fact: Fact, limit: int = 50):
+    """The decisions on this fact's key in every run of the deal, newest first, each with its run."""
+    return (
+        AuditEvent.objects.filter(deal_id=fact.deal_id, object_type="Fact", data__key=fact.key)
+        .filter(event_type__in=DECISION_EVENTS)
+        .select_related("run")
+        .order_by("-at", "-id")[:limit]
+    )
 
 
 def same_content(a: Fact, b: Fact) -> bool:
@@ -173,12 +200,12 @@ def _apply_carry(target: Fact, source: Fact, source_run_number: int) -> None:
         target.previous_content = _decision_snapshot(source, source_run_number)
 
 
-def _latest_decided(model, run: AnalysisRun, keys: list[str], decided, related: str) -> dict[str, Any]:
+def _latest_decided(model, run: AnalysisRun, keys: list[str], decided, related: tuple[str, ...]) -> dict[str, Any]:
     """key → row of the most recent earlier run where that key has a decision (one query)."""
     qs = (
         model.filter(deal_id=run.deal_id, key__in=keys, run__number__lt=run.number)
         .filter(decided)
-        .select_related(related)
+        .select_related(*related)
         .order_by("key", "-run__number")
     )
     latest: dict[str, Any] = {}
@@ -196,11 +223,11 @@ def carry_forward_verifications(run: AnalysisRun, fact_keys: Iterable[str], gap_
     counts = {"carried": 0, "changed": 0, "gaps_carried": 0}
     if fact_keys:
         sources = _latest_decided(
-            Fact.all_objects, run, fact_keys, ~Q(verification=Verification.PENDING), "verified_by"
+            Fact.all_objects, run, fact_keys, ~Q(verification=Verification.PENDING), ("verified_by", "document")
         )
         if sources:
             targets = list(
-                Fact.all_objects.filter(run=run, key__in=list(sources), verified_at__isnull=True)
+                Fact.all_objects.filter(run=run, key__in=list(sources), verified_at__isnull=True).select_related("document")
             )
             for target in targets:
                 source = sources[target.key]
@@ -208,7 +235,7 @@ def carry_forward_verifications(run: AnalysisRun, fact_keys: Iterable[str], gap_
                 counts["carried" if target.verification != Verification.PENDING else "changed"] += 1
             Fact.all_objects.bulk_update(targets, CARRY_FIELDS)
     if gap_keys:
-        sources = _latest_decided(Gap.objects, run, gap_keys, Q(resolved_at__isnull=False), "resolved_by")
+        sources = _latest_decided(Gap.objects, run, gap_keys, Q(resolved_at__isnull=False), ("resolved_by",))
         if sources:
             targets = list(Gap.objects.filter(run=run, key__in=list(sources), resolved_at__isnull=True))
             for target in targets:

@@ -17,7 +17,7 @@ from deals.models import DocumentPage, Role
 
 from ..models import AuditEvent, Fact, FactFindingLink, Finding, Gap
 from ..run_context import RunPageMixin
-from ..services.verification import reject_fact, reopen_gap, reset_fact, resolve_gap, verify_fact
+from ..services.verification import fact_decision_history, reject_fact, reopen_gap, reset_fact, resolve_gap, verify_fact
 
 
 def quote_span(text: str, quote: str) -> tuple[int, int] | None:
@@ -54,7 +54,7 @@ class FactDetailView(RunPageMixin, TemplateView):
             Fact.objects.filter(deal=self.ctx.deal).select_related("run", "document", "verified_by"), pk=self.kwargs["pk"]
         )
         links = FactFindingLink.objects.filter(fact=fact).select_related("finding").order_by("finding__domain", "finding_id")
-        history = AuditEvent.objects.filter(deal=self.ctx.deal, object_type="Fact", object_id=str(fact.pk)).order_by("-at")[:20]
+        history = fact_decision_history(fact)
         context.update(fact=fact, links=links, history=history, first_page=(fact.pages or [None])[0])
         return context
 

@@ -1,8 +1,9 @@
 """Downloads of the chosen run (latest completed unless ?run=N), filtered like the list pages.
 
 /deals/<id>/exports/<kind>.<csv|json>   kind = facts | gaps | findings
-/deals/<id>/exports/workbook.xlsx       one sheet per kind (+ the VDR requests)
-/deals/<id>/exports/vdr-requests.<csv|xlsx>  open target gaps as requests to the seller
+/deals/<id>/exports/workbook.xlsx       findings (reviewed values), facts, gaps, VDR requests, cost roll-up
+/deals/<id>/exports/vdr-requests.<csv|xlsx>  target gaps as numbered questions to the seller, with status
+/deals/<id>/exports/summary.pdf         the executive summary
 """
 from __future__ import annotations
 
@@ -10,19 +11,34 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils.text import slugify
 from django.views.generic import View
 
+from django.db.models import Case, IntegerField, Value, When
+
+from dealiq.domains import DOMAINS
+
+from ..exports.cost_rollup import cost_rollup_rows
+from ..services.reviewed_values import annotate_reviewed
 from ..exports.writers import csv_chunks, json_chunks, write_workbook
 from ..filters import FILTER_FOR_KIND, base_queryset, filtered
 from ..run_context import RunPageMixin
 from ..services.audit import record_event
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOMAIN_RANK = Case(*(When(domain=d.key, then=Value(i)) for i, d in enumerate(DOMAINS)), default=Value(99),
+                   output_field=IntegerField())
 
 
 def vdr_queryset(run, data):
-    """Open target gaps (the seller's side), most important first, by domain; list filters apply."""
-    qs = base_queryset("gaps", run).filter(entity="target", resolved_at__isnull=True).order_by("domain", "importance_rank", "id")
+    """The target's gaps (questions to the seller) of every status, grouped by domain in the catalogue's
+    order and by priority, most important first; the gaps list's filters apply."""
+    qs = (
+        base_queryset("gaps", run)
+        .filter(entity="target")
+        .with_vdr_status()
+        .annotate(domain_rank=DOMAIN_RANK)
+        .order_by("domain_rank", "importance_rank", "id")
+    )
     filterset = FILTER_FOR_KIND["gaps"](data, queryset=qs)
-    return filterset.qs if filterset.is_valid() else qs.none()
+    return filterset.qs.order_by("domain_rank", "importance_rank", "id") if filterset.is_valid() else qs.none()
 
 
 class _ExportView(RunPageMixin, View):
@@ -60,8 +76,14 @@ class KindExportView(_ExportView):
 class WorkbookExportView(_ExportView):
     def get(self, request, deal_id):
         run = self.run_or_404()
-        sheets = [(kind.capitalize(), kind, filtered(kind, run, request.GET)[1]) for kind in ("facts", "gaps", "findings")]
-        sheets.append(("VDR requests", "vdr", vdr_queryset(run, request.GET)))
+        findings = annotate_reviewed(filtered("findings", run, request.GET)[1])
+        sheets = [
+            ("Findings", "findings", findings),
+            ("Facts", "facts", filtered("facts", run, request.GET)[1]),
+            ("Gaps", "gaps", filtered("gaps", run, request.GET)[1]),
+            ("VDR requests", "vdr", vdr_queryset(run, request.GET)),
+            ("Cost roll-up", "costs", cost_rollup_rows(findings)),
+        ]
         self.audit("workbook.xlsx")
         return FileResponse(write_workbook(sheets, run.number), as_attachment=True, filename=self.filename("analysis", "xlsx"), content_type=XLSX)
 

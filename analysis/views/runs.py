@@ -17,6 +17,7 @@ from deals.models import Role
 from workers.pipeline import cancel_run, requeue_run, start_run
 
 from ..models import STEP_ORDER, AnalysisRun, AuditEvent, EngineCall, RunStep
+from ..services.audit import readable_error
 from ..services.runs import RunStateError
 
 ENGINE_CALLS_SHOWN = 100
@@ -44,7 +45,7 @@ def run_status_payload(run: AnalysisRun, steps: list[RunStep]) -> dict:
         "progress": run.progress,
         "steps_done": run.steps_done,
         "steps_total": run.steps_total,
-        "error": run.error,
+        "error": readable_error(run.error),
         "calls": run.calls,
         "input_tokens": run.input_tokens,
         "output_tokens": run.output_tokens,
@@ -57,7 +58,7 @@ def run_status_payload(run: AnalysisRun, steps: list[RunStep]) -> dict:
                 "attempts": s.attempts,
                 "duration_seconds": s.duration.total_seconds() if s.duration else None,
                 "tokens": s.input_tokens + s.output_tokens,
-                "error": s.error,
+                "error": readable_error(s.error),
             }
             for s in steps
         ],

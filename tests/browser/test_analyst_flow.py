@@ -86,5 +86,5 @@ def test_analyst_logs_in_filters_findings_opens_source_and_downloads_vdr(live_se
     download.save_as(target)
     assert download.suggested_filename.endswith("-vdr-requests.csv")
     rows = list(csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines()))
-    assert [r["request"] for r in rows][0] == "No penetration test report"
+    assert rows[0]["question"] == "Could you please provide the DR test evidence?" and rows[0]["status"] == "open"
     assert user.is_authenticated

@@ -46,9 +46,10 @@ def finding(domain: str, title: str, severity: str = "high", phase: str = "100_d
                        links=[FactLink(k) for k in fact_keys])
 
 
-def persist_run(deal: Deal, facts=(), gaps=(), findings=(), *, status: str = RunStatus.COMPLETED):
-    """A run holding these results, ending in `status` (completed through finalize_run)."""
-    run = create_run(deal, engine="ledger")
+def persist_run(deal: Deal, facts=(), gaps=(), findings=(), *, status: str = RunStatus.COMPLETED, domains=None):
+    """A run holding these results, ending in `status` (completed through finalize_run); `domains`: the
+    domains it was asked to analyse (all by default)."""
+    run = create_run(deal, engine="ledger", domains=domains)
     upsert_discovery(run, DiscoveryResult(facts=list(facts), gaps=list(gaps)))
     by_domain: dict[str, list] = {}
     for f in findings:

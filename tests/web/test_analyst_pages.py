@@ -219,13 +219,15 @@ def test_exports_csv_json_xlsx_and_vdr_request_list_respect_filters(client, falc
     facts = json.loads(body(client.get(reverse("analysis:export", args=[deal.pk, "facts", "json"]), {"entity": "buyer"})))
     assert {f["entity"] for f in facts["items"]} == {"buyer"} and facts["items"][0]["details"]["product"]
     workbook = load_workbook(io.BytesIO(b"".join(client.get(reverse("analysis:export_workbook", args=[deal.pk])).streaming_content)))
-    assert workbook.sheetnames == ["Facts", "Gaps", "Findings", "VDR requests"]
+    assert workbook.sheetnames == ["Findings", "Facts", "Gaps", "VDR requests", "Cost roll-up"]
     assert workbook["Facts"].max_row == 1 + 5 and workbook["Findings"].max_row == 1 + 4
     vdr = list(csv.DictReader(io.StringIO(body(client.get(reverse("analysis:export_vdr", args=[deal.pk, "csv"]))))))
-    # Target gaps only (questions to the seller), by domain, most important first; the buyer's own gap is not asked.
-    assert [(r["domain"], r["importance"]) for r in vdr] == [
-        ("cybersecurity", "Critical"), ("infrastructure", "Important"), ("network", "Nice to have")]
-    assert vdr[0]["documents requested"] == "Latest pen test report"
+    # Target gaps only (questions to the seller), by domain in the catalogue's order, most important first;
+    # the buyer's own gap is not asked.
+    assert [(r["no"], r["domain"], r["priority"]) for r in vdr] == [
+        ("1", "Infrastructure", "Important"), ("2", "Cybersecurity", "Critical"), ("3", "Network", "Nice to have")]
+    assert vdr[1]["documents requested"] == "Latest pen test report"
+    assert vdr[1]["question"] == "Could you please provide the penetration test report?" and vdr[1]["status"] == "open"
     vdr_xlsx = load_workbook(io.BytesIO(b"".join(client.get(reverse("analysis:export_vdr", args=[deal.pk, "xlsx"]), {"importance": "critical"}).streaming_content)))
     assert vdr_xlsx["VDR requests"].max_row == 2
 

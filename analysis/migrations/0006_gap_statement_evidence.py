@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analysis', '0004_step_waiting_for_message_batch'),
+        ('analysis', '0005_gap_answers_legacy_ids_imported_runs'),
         ('deals', '0001_initial'),
     ]
 
