@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parent
-RULES_VERSION = "1.0"
+RULES_VERSION = "1.1"  # 1.1: self-described gaps, tables read as tables (statements.yaml, domain_terms.yaml)
 
 
 class RuleError(ValueError):
