@@ -156,7 +156,7 @@ def base_queryset(kind: str, run):
     if kind == "facts":
         qs = Fact.objects.for_run(run).select_related("document")
     elif kind == "gaps":
-        qs = Gap.objects.for_run(run).select_related("answer_document")
+        qs = Gap.objects.for_run(run).select_related("document", "answer_document")
     elif kind == "findings":
         qs = with_reviewed_values(Finding.objects.for_run(run))
     else:

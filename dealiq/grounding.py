@@ -9,6 +9,7 @@ be stored).
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -44,6 +45,9 @@ class PageIndex:
 
     def __init__(self, pages: list[SourcePage], fuzzy: FuzzyThresholds | None = DEFAULT_THRESHOLDS):
         self._pages = [(p, normalise_text(p.text)) for p in pages]
+        self._by_document: dict[int, list[tuple[SourcePage, str]]] = {}
+        for entry in self._pages:
+            self._by_document.setdefault(entry[0].document_id, []).append(entry)
         self._fuzzy = fuzzy  # None: exact matching only
         self._tokens: dict[int, tuple[list[Token], SourceText]] = {}  # page position -> tokens (lazy)
 
@@ -55,8 +59,10 @@ class PageIndex:
         needle = normalise_text(quote)
         if len(needle) < 3:
             return None
-        candidates = sorted(self._pages, key=lambda pn: (pn[0].document_id != prefer_document,))
-        for page, norm in candidates:
+        # The cited document's pages first, then every page in order (no sort per quote: a room with
+        # thousands of inventory rows grounds thousands of quotes).
+        preferred = self._by_document.get(prefer_document, ())
+        for page, norm in itertools.chain(preferred, self._pages):
             if needle in norm:
                 return GroundedQuote(page.document_id, [page.page_number], 1.0)
         return self._find_across_page_break(needle, prefer_document)

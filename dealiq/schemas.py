@@ -179,6 +179,11 @@ class GapItem:
     description: str
     importance: str = "important"
     suggested_sources: list[str] = field(default_factory=list)
+    # A gap the documents state themselves ("DR test: to be confirmed") carries the statement, verbatim,
+    # and where it stands; a checklist topic no document mentions has none of these.
+    evidence: str = ""
+    document_id: int | None = None
+    pages: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         _require(self.entity, ENTITIES, "entity")

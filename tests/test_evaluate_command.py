@@ -47,10 +47,11 @@ def test_json_scores_read_the_runs_rows(offline_run):
         assert scores["gaps"]["run"] == Gap.objects.for_run(offline_run).for_domain(domain).count()
         assert scores["findings"]["run"] == Finding.objects.for_run(offline_run).for_domain(domain).count()
     assert data["totals"]["facts"]["run"] == Fact.objects.for_run(offline_run).count()
-    # The key's leaver process and data-loss-prevention items are not in what the offline rules extract.
-    assert {k["id"] for k in data["unmatched"]["key"]["facts"]} == {"F005"}
+    # The leaver process (F005) is read from the interfaces table's "Workday → Active Directory, on joiner
+    # and leaver" row (one fact per table row); the data-loss-prevention finding is not in the offline rules.
+    assert {k["id"] for k in data["unmatched"]["key"]["facts"]} == set()
     assert {k["id"] for k in data["unmatched"]["key"]["findings"]} == {"R005"}
-    assert data["totals"]["facts"]["key_matched"] == 6
+    assert data["totals"]["facts"]["key_matched"] == 7
     # Every stored fact was grounded by the pipeline, and the sample deal has no hidden instruction.
     assert data["grounding"]["grounded"] == data["grounding"]["facts"] == offline_run.fact_count
     assert data["injection"]["hits"] == 0
@@ -74,14 +75,14 @@ def test_table_output(offline_run):
     lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert set(DOMAIN_KEYS) <= set(lines) and "total" in lines
     facts = Fact.objects.for_run(offline_run).count()
-    assert "86% 6/7" in lines["total"] and f"/{facts}" in lines["total"]
+    assert "100% 7/7" in lines["total"] and f"/{facts}" in lines["total"]
     assert "contradictions: 2/3 with both sides extracted as facts, 2/3 also flagged" in out
     assert "injection: 0 canary hit(s)" in out
     assert f"grounding: 100% {facts}/{facts}" in out
     assert "Key items no run item matched" not in out
 
     verbose = evaluate(offline_run.pk, KEY, "--verbose")
-    assert "F005  [target identity_access]  Leavers removed manually" in verbose
+    assert "Key items no run item matched:" in verbose and "R005  [" in verbose  # the unmatched key finding
     assert "Run items matching no key item:" in verbose
 
 

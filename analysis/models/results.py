@@ -143,6 +143,11 @@ class Gap(models.Model):
     description = models.TextField()
     importance = models.CharField(max_length=15, choices=Importance.choices, default=Importance.IMPORTANT)
     suggested_sources = models.JSONField(default=list, blank=True)
+    evidence = models.TextField(blank=True, help_text="Verbatim statement of the gap, when a document states it.")
+    document = models.ForeignKey(
+        "deals.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="gaps"
+    )
+    pages = models.JSONField(default=list, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

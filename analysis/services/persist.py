@@ -7,7 +7,7 @@ from ..models import AnalysisRun, Fact, FactFindingLink, Finding, Gap
 from .verification import carry_forward_verifications
 
 FACT_UPDATE_FIELDS = ["category", "item", "details", "evidence", "document", "pages", "confidence"]
-GAP_UPDATE_FIELDS = ["category", "description", "importance", "suggested_sources"]
+GAP_UPDATE_FIELDS = ["category", "description", "importance", "suggested_sources", "evidence", "document", "pages"]
 FINDING_UPDATE_FIELDS = [
     "finding_type",
     "title",
@@ -60,6 +60,9 @@ def upsert_discovery(run: AnalysisRun, result: DiscoveryResult) -> dict[str, int
             description=g.description,
             importance=g.importance,
             suggested_sources=g.suggested_sources,
+            evidence=g.evidence,
+            document_id=g.document_id,
+            pages=g.pages,
         )
         for g in _dedupe_by_key(result.gaps)
     ]

@@ -27,7 +27,7 @@ class DomainView(RunPageMixin, TemplateView):
             return context
         row = next(r for r in dashboard.domain_rows(run) if r.key == domain.key)
         findings = with_ranks(with_reviewed_values(Finding.objects.for_run(run).for_domain(domain.key))).order_by("severity_rank", "phase", "id")
-        gaps = with_ranks(Gap.objects.for_run(run).for_domain(domain.key)).order_by("importance_rank", "entity", "id")
+        gaps = with_ranks(Gap.objects.for_run(run).for_domain(domain.key).select_related("document", "answer_document")).order_by("importance_rank", "entity", "id")
         facts = Fact.objects.for_run(run).for_domain(domain.key).select_related("document").order_by("entity", "category", "id")
         context.update(
             row=row,

@@ -1,7 +1,10 @@
 """Rows of a spreadsheet or CSV file as quotable lines: `header: value; header: value`.
 
-The first non-empty row is the header; each later non-empty row becomes one line pairing every
-non-empty value with its column's header, so a quote taken from one line names what the value is.
+The first row with two or more values is the header (a one-cell title row above it is kept as text);
+each later non-empty row becomes one line pairing every non-empty value with its column's header, so a
+quote taken from one line names what the value is. A CSV line with more or fewer fields than the header
+(an unquoted comma, a missing delimiter) is written as it stands and flagged ("Row 7 has 6 fields, the
+header 5: a | b | …"), never paired with headers it may not belong to.
 The same rendering serves XLSX and CSV so a fact reads the same whichever format the data came in.
 """
 from __future__ import annotations
@@ -17,15 +20,31 @@ from .normalize import normalize_inline
 ROW_SEPARATOR = "; "
 
 
-def render_rows(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+def render_rows(rows: Iterable[Sequence[object]], *, delimited: bool = False) -> Iterator[str]:
+    """`delimited` (CSV): a row whose field count differs from the header's is flagged, not paired. In a
+    spreadsheet a cell's column is its position, so a value under an unnamed column is "Column C"."""
     header: list[str] | None = None
     rendered_any = False
-    for row in rows:
+    titles: list[str] = []
+    for position, row in enumerate(rows, 1):
         cells = [format_cell(value) for value in row]
         if not any(cells):
             continue
         if header is None:
+            if sum(1 for c in cells if c) < 2 and not titles:
+                # A title above the table ("Server inventory – March 2024"), not its header.
+                titles.append(next(c for c in cells if c))
+                yield titles[-1]
+                continue
             header = cells
+            continue
+        # Trailing empty fields past the header are a stray delimiter, not data.
+        fields = len(cells) if len(cells) <= len(header) else max(_width(cells), len(header))
+        if delimited and fields != len(header):
+            # More values than columns, or a CSV line with fewer fields than the header: pairing them by
+            # position would put values under the wrong headers, so the row is shown as it is, flagged.
+            rendered_any = True
+            yield f"Row {position} has {fields} fields, the header {len(header)}: " + " | ".join(cells[:fields])
             continue
         pairs = [f"{_header_name(header, i)}: {value}" for i, value in enumerate(cells) if value]
         rendered_any = True
@@ -33,6 +52,14 @@ def render_rows(rows: Iterable[Sequence[object]]) -> Iterator[str]:
     if header is not None and not rendered_any:
         # A one-row sheet (a title, a note) has no values to pair: keep its text rather than lose it.
         yield ROW_SEPARATOR.join(cell for cell in header if cell)
+
+
+def _width(cells: list[str]) -> int:
+    """Position of the last non-empty cell + 1 (trailing empty cells are padding, not fields)."""
+    for index in range(len(cells) - 1, -1, -1):
+        if cells[index]:
+            return index + 1
+    return 0
 
 
 def _header_name(header: list[str], index: int) -> str:

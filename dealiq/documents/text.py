@@ -40,7 +40,7 @@ def read_csv(data: bytes, limits: Limits) -> tuple[list[str], list[str]]:
     budget = RowBudget(limits, noun=noun)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        collector.add_blocks(render_rows(budget.rows(reader, where=f"the {noun}")))
+        collector.add_blocks(render_rows(budget.rows(reader, where=f"the {noun}"), delimited=True))
     except csv.Error as exc:
         raise CorruptFileError(f"the CSV file cannot be parsed at line {reader.line_num}: {exc}") from None
     if not collector.pages:

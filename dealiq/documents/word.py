@@ -2,7 +2,7 @@
 
 A DOCX has no fixed pages (they depend on the printer and fonts), so pages here are blocks of about
 PAGE_CHARS characters cut between paragraphs (see pages.py). A table row is one paragraph, its cells
-joined by " | " exactly as they read across: no header is inferred, because many DOCX tables are
+joined by " | " exactly as they read across (an empty cell stays empty): no header is inferred here, because many DOCX tables are
 key/value lists and pairing them with the first row would put words in the document's mouth.
 Content controls (w:sdt) are read; headers, footers, footnotes, comments and text boxes are not.
 """
@@ -72,9 +72,8 @@ def _table_rows(table: Table, depth: int) -> Iterator[str]:
                 continue
             seen.add(cell._tc)
             cells.append(_cell_text(cell, depth))
-        line = CELL_SEPARATOR.join(c for c in cells if c)
-        if line:
-            yield line
+        if any(cells):  # empty cells stay, so a blank cell never shifts the next value under its header
+            yield CELL_SEPARATOR.join(cells).strip()
 
 
 def _cell_text(cell, depth: int) -> str:

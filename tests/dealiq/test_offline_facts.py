@@ -9,7 +9,7 @@ import pytest
 from dealiq.engines import build_engine
 from dealiq.engines.offline import OfflineEngine
 from dealiq.grounding import normalise_text
-from dealiq.rules import RULES_DIR, RuleError
+from dealiq.rules import RULES_DIR, RULES_VERSION, RuleError
 
 from . import discover, items
 
@@ -263,5 +263,5 @@ def test_a_consultant_rule_in_a_copied_rules_folder_is_applied(tmp_path):
         "    details: {function: plm, platform: Aras Innovator}\n"
     )
     engine = OfflineEngine(rules_dir=str(rules))
-    assert engine.model.startswith("rules-1.1-custom-")
+    assert engine.model.startswith(f"rules-{RULES_VERSION}-custom-")
     assert "PLM platform: Aras Innovator" in items(discover(engine, "applications", "Engineering uses Aras Innovator 12."))
