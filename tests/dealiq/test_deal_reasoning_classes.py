@@ -1,0 +1,90 @@
+"""General classes of analyst reasoning added to the deal-level layer (platform differences read from
+inventory rows, controls folded into one finding per risk, site resilience, practices a buyer's baseline
+forbids…), each on facts written for these tests in at least two wordings, with a negative case."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dealiq.reasoning import reason_deal
+from dealiq.schemas import FactRecord
+
+from . import deal
+
+REF = dt.date(2026, 11, 23)
+
+
+def fact(entity, domain, category, item, evidence, doc=1, **details) -> FactRecord:
+    key = f"{entity}-{domain}-{category}-{item}-{doc}"
+    return FactRecord(key, entity, domain, category, item, {"source_file": f"doc{doc}.pdf", **details}, evidence, doc, (1,))
+
+
+def titles(findings):
+    return {f.title: f for f in findings}
+
+
+# -- platforms: target against buyer ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "row, platform",
+    [
+        ("App ID: A-7; Application: PayFlow; Vendor: PayFlow Inc; Business function: HR, payroll and time; Users: 300", "PayFlow"),
+        ("app_id: X2; application: Hartley People; capability: Payroll / HR; hosting: SaaS", "Hartley People"),
+    ],
+)
+def test_an_inventory_row_names_the_function_and_in_an_acquisition_it_is_a_migration(row, platform):
+    target = fact("target", "applications", "contract", f"Contract: {platform}", row, rule="contract_end", end_date="2029-01-01")
+    buyer = fact("buyer", "applications", "hr", "HR platform", "Group HR runs on Workday HCM.", doc=9, function="hr", platform="Workday")
+    found = titles(reason_deal(deal("acquisition", REF), [target, buyer]))
+    finding = found[f"Integrate HR / payroll: target on {platform}, buyer on Workday"]
+    assert finding.finding_type == "work_item" and finding.domain == "applications"
+    # the same difference between equals in a merger is a decision, not a migration
+    found = titles(reason_deal(deal("merger", REF), [target, buyer]))
+    assert found[f"Decide on one HR / payroll: target on {platform}, buyer on Workday"].finding_type == "recommendation"
+
+
+def test_a_platform_the_buyer_says_it_retires_is_not_the_buyers_platform():
+    target = fact("target", "applications", "email", "E-mail", "All staff use Google Workspace.", function="email", platform="Google Workspace")
+    retiring = fact("buyer", "applications", "email", "E-mail", "Consolidate onto Microsoft 365; retire Google Workspace within 6 months.",
+                    doc=9, function="email", platform="Google Workspace")
+    suite = fact("buyer", "applications", "saas_subscription", "Microsoft 365 E3", "| Collaboration | Microsoft 365 E3 |", doc=9,
+                 product="microsoft-365", rule="eol_catalogue")
+    found = titles(reason_deal(deal("merger", REF), [target, retiring, suite]))
+    assert "Integrate email and collaboration: target on Google Workspace, buyer on Microsoft 365" in found
+    # without the buyer's suite, the retiring statement alone names no buyer platform: nothing to compare
+    assert not [f for f in reason_deal(deal("merger", REF), [target, retiring]) if f.title.startswith("Integrate email")]
+
+
+def test_a_platform_detail_the_evidence_does_not_name_is_not_trusted():
+    misread = fact("target", "applications", "erp", "ERP platform", "| ERP / finance | Microsoft Dynamics AX 2012 R3 |",
+                   function="erp", platform="Microsoft Dynamics 365 Finance & Operations")
+    row = fact("target", "infrastructure", "database", "SQL Server 2014",
+               "app_id: A1; application: Microsoft Dynamics AX 2012 R3; capability: ERP - finance, billing", doc=2)
+    buyer = fact("buyer", "applications", "erp", "ERP", "| ERP | Microsoft Dynamics 365 Finance & Operations |", doc=9,
+                 function="erp", platform="Microsoft Dynamics 365 Finance & Operations")
+    found = titles(reason_deal(deal("merger", REF), [misread, row, buyer]))
+    assert "Integrate ERP: target on Microsoft Dynamics AX 2012 R3, buyer on Microsoft Dynamics 365 Finance & Operations" in found
+
+
+@pytest.mark.parametrize("target_text, buyer_text", [
+    ("Virtualisation: VMware vSphere 7 on 4 hosts.", "Hosting: Hyper-V 2019 cluster in colocation."),
+    ("All servers are VMs on Nutanix AHV.", "Our private cloud runs VMware vSphere 8."),
+])
+def test_different_virtualisation_platforms_are_a_hosting_migration(target_text, buyer_text):
+    t_platform = "VMware vSphere" if "vSphere" in target_text else "Nutanix AHV"
+    b_platform = "Microsoft Hyper-V" if "Hyper-V" in buyer_text else "VMware vSphere"
+    target = fact("target", "infrastructure", "virtualisation", "Virtualisation", target_text, platform=t_platform)
+    buyer = fact("buyer", "infrastructure", "virtualisation", "Virtualisation", buyer_text, doc=9, platform=b_platform)
+    found = titles(reason_deal(deal("merger", REF), [target, buyer]))
+    finding = found[f"Integrate virtualisation / hosting platform: target on {t_platform}, buyer on {b_platform}"]
+    assert finding.domain == "infrastructure" and finding.finding_type == "work_item" and finding.cost_low
+
+
+def test_the_same_platform_in_different_editions_is_no_integration_item():
+    target = fact("target", "applications", "saas_subscription", "Microsoft 365 E3", "Microsoft 365 E3, 600 users", product="microsoft-365")
+    buyer = fact("buyer", "applications", "saas_subscription", "Microsoft 365 E5", "Microsoft 365 E5 for all staff", doc=9, product="microsoft-365")
+    vmware_t = fact("target", "infrastructure", "virtualisation", "Virtualisation", "VMware vSphere 7.0 U3", platform="VMware vSphere 7.0")
+    vmware_b = fact("buyer", "infrastructure", "virtualisation", "Virtualisation", "VMware vSphere 8.0", doc=9, platform="VMware vSphere 8.0")
+    assert not [f for f in reason_deal(deal("acquisition", REF), [target, buyer, vmware_t, vmware_b]) if f.title.startswith("Integrate")]
