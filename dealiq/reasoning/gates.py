@@ -29,12 +29,14 @@ CONTROLS = {
 }
 _COMPILED = {k: re.compile(v[2], re.IGNORECASE) for k, v in CONTROLS.items()}
 _REQUIREMENT = re.compile(
-    r"\b(?:must|shall|required?|requires|mandatory|prerequisite|pre-requisite|condition|minimum|gate|only (?:\w+ ){0,4}(?:may|can|are allowed)|"
+    r"\b(?:must|shall|required?|requires|mandatory|prerequisite|pre-requisite|condition|minimum|gate|only (?:\w+ ){0,4}(?:may|can|are (?:allowed|permitted))|"
     r"before (?:connecting|connection|joining|integration|onboarding|day[- ]?1|access)|not (?:be )?(?:connected|allowed|permitted)|no \w+ (?:may|can|will) be connected)\b",
     re.IGNORECASE,
 )
 # A rule about connecting or joining the buyer's network gates Day 1 itself.
-_BLOCKS_DAY1 = re.compile(r"\b(?:connect\w*|join\w*|interconnect\w*|network access|day[- ]?(?:1|one))\b", re.IGNORECASE)
+_BLOCKS_DAY1 = re.compile(
+    r"\b(?:connect\w*|join\w*|interconnect\w*|network access|day[- ]?(?:1|one)|(?:on|to) (?:the|our) (?:\w+ )?(?:network|WAN))\b", re.IGNORECASE
+)
 
 
 def buyer_rules(view: DealView) -> dict[str, list[FactRecord]]:
@@ -72,14 +74,25 @@ def _target_shortfall(view: DealView, rules: Rules, control: str) -> list[FactRe
     return short
 
 
+def blocks_day_1(rule_facts: list[FactRecord]) -> bool:
+    return any(_BLOCKS_DAY1.search(f.evidence or f.item) for f in rule_facts)
+
+
+# Requirements another rule reports inside its own finding (one finding per risk): unsupported software
+# is part of each end-of-support platform family's risk (lifecycle).
+_REPORTED_ELSEWHERE = {"supported_software"}
+
+
 def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     out = []
     for control, rule_facts in sorted(buyer_rules(view).items()):
+        if control in _REPORTED_ELSEWHERE:
+            continue
         shortfall = _target_shortfall(view, rules, control)
         if not shortfall:
             continue
         label, domain, _ = CONTROLS[control]
-        blocks = any(_BLOCKS_DAY1.search(f.evidence or f.item) for f in rule_facts)
+        blocks = blocks_day_1(rule_facts)
         out.append(
             make_finding(
                 "buyer_gate",

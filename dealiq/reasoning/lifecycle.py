@@ -158,6 +158,12 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         severity = "high"
     else:
         severity = "medium"
+    # The buyer's own rule against unsupported software belongs in this finding (one finding per risk):
+    # it links the rule and raises the stakes, blocking Day 1 when it gates connection.
+    gate, blocks = (_buyer_gate(view) if entity == "target" and past else ([], False))
+    if gate:
+        # paid extended support still counts as vendor support: that estate is raised to high, not critical
+        severity = "critical" if blocks and severity != "medium" else ("high" if severity == "medium" else severity)
     cost, assumptions = _cost(entries, rules)
     releases_text = "; ".join(_describe(e, rules, view.reference_date) for e in entries)
     who = "" if entity == "target" else f" ({view.name(entity)})"
@@ -171,6 +177,8 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
             f"{view.name(entity)} runs {family} releases that are out of vendor support, or leave it within 12 months of, the completion "
             f"date {view.reference_date.isoformat()}: {releases_text}."
             + (" Part of it sits on the internet edge." if internet else "")
+            + (f" The buyer's integration rules forbid unsupported software ({quotes(gate[:2])})"
+               + (", and the rule gates connection to the buyer's network." if blocks else ".") if gate else "")
             + cost_text
         ),
         reasoning=(
@@ -182,11 +190,19 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         mitigation="Remediate in one programme per platform (the cost range covers it), internet-facing and "
         "domain-joined systems first; buy extended support as a bridge where it is still sold.",
         triggers=facts,
+        supports=gate,
         cost=cost,
         currency=rules.costs.currency,
         details={"entity": entity, "family": family, "releases": [e.release.display_name for e in entries],
-                 "cost_assumptions": assumptions},
+                 "cost_assumptions": assumptions, "buyer_gate": bool(gate), "blocks_day_1": blocks},
     )
+
+
+def _buyer_gate(view: DealView) -> tuple[list[FactRecord], bool]:
+    from .gates import buyer_rules, blocks_day_1
+
+    rule_facts = buyer_rules(view).get("supported_software", [])
+    return rule_facts, blocks_day_1(rule_facts)
 
 
 def _plan(view: DealView, rules: Rules, entity: str, family: str, entries: list[_Release]) -> FindingItem:

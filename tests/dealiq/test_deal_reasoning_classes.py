@@ -88,3 +88,30 @@ def test_the_same_platform_in_different_editions_is_no_integration_item():
     vmware_t = fact("target", "infrastructure", "virtualisation", "Virtualisation", "VMware vSphere 7.0 U3", platform="VMware vSphere 7.0")
     vmware_b = fact("buyer", "infrastructure", "virtualisation", "Virtualisation", "VMware vSphere 8.0", doc=9, platform="VMware vSphere 8.0")
     assert not [f for f in reason_deal(deal("acquisition", REF), [target, buyer, vmware_t, vmware_b]) if f.title.startswith("Integrate")]
+
+
+def link_types(finding):
+    return {l.fact_key: l.link_type for l in finding.links}
+
+
+# -- one finding per risk: a buyer rule against unsupported software joins the end-of-support finding ----
+
+
+@pytest.mark.parametrize("rule_text, blocks, severity", [
+    ("SB-05 | Lifecycle | No operating system or database past vendor end of support. | Day 180", False, "high"),
+    ("Only vendor-supported OS releases are permitted on the group network.", True, "critical"),
+    ("Systems beyond end of support must not be connected to the group WAN.", True, "critical"),
+])
+def test_a_buyer_rule_against_unsupported_software_is_part_of_the_end_of_support_finding(rule_text, blocks, severity):
+    rule = fact("buyer", "infrastructure", "integration_rule", "Rule", rule_text, doc=9)
+    estate = fact("target", "infrastructure", "servers", "Windows Server 2008 R2 (3 servers)", "3 servers on Windows Server 2008 R2.")
+    findings = reason_deal(deal("acquisition", REF), [rule, estate])
+    [finding] = findings
+    assert finding.title == "End-of-support Windows Server estate" and finding.severity == severity
+    assert finding.details["blocks_day_1"] is blocks and link_types(finding)[rule.key] == "supports"
+
+
+def test_no_buyer_rule_leaves_the_end_of_support_finding_alone():
+    estate = fact("target", "infrastructure", "servers", "SQL Server 2014 (3 instances)", "3 databases on SQL Server 2014 SP3.")
+    [finding] = reason_deal(deal("acquisition", REF), [estate])
+    assert finding.details["buyer_gate"] is False and set(link_types(finding).values()) == {"triggers"}
