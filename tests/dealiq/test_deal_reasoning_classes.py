@@ -115,3 +115,28 @@ def test_no_buyer_rule_leaves_the_end_of_support_finding_alone():
     estate = fact("target", "infrastructure", "servers", "SQL Server 2014 (3 instances)", "3 databases on SQL Server 2014 SP3.")
     [finding] = reason_deal(deal("acquisition", REF), [estate])
     assert finding.details["buyer_gate"] is False and set(link_types(finding).values()) == {"triggers"}
+
+
+# -- one finding per risk: a dated buyer rule about a control the target lacks joins the gate's risk -------
+
+
+@pytest.mark.parametrize("dated_text, deadline", [
+    ("IR-12 Privileged accounts are onboarded to CyberArk within 90 days of close.", "2027-02-21"),
+    ("All admin accounts must be migrated into our PAM vault within 3 months of completion.", "2027-02-23"),
+])
+def test_a_dated_rule_on_a_gated_control_is_part_of_the_gate_risk(dated_text, deadline):
+    gate = fact("buyer", "identity_access", "integration_rule", "Rule", "All privileged accounts must be vaulted before Day 1.", doc=9)
+    dated = fact("buyer", "identity_access", "integration_rule", "Dated rule", dated_text, doc=8)
+    state = fact("target", "identity_access", "pam", "PAM", "No privileged access management tool; 9 domain admins.")
+    found = titles(reason_deal(deal("acquisition", REF), [gate, dated, state]))
+    assert not [t for t in found if t.startswith("Integration to the buyer's timeline")]
+    risk = found["Target does not meet the buyer's integration requirement: privileged access management"]
+    assert risk.details["deadlines"] == [deadline] and link_types(risk)[dated.key] == "supports"
+
+
+def test_a_dated_rule_on_a_control_the_target_meets_stays_a_work_item():
+    dated = fact("buyer", "identity_access", "integration_rule", "Dated rule",
+                 "IR-12 Privileged accounts are onboarded to CyberArk within 90 days of close.", doc=8)
+    state = fact("target", "identity_access", "pam", "PAM", "CyberArk is deployed for all privileged accounts.")
+    found = titles(reason_deal(deal("acquisition", REF), [dated, state]))
+    assert found["Integration to the buyer's timeline: IR-12"].finding_type == "work_item"
