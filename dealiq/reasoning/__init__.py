@@ -25,6 +25,7 @@ from . import (
     people,
     platforms,
     separation,
+    sites,
 )
 from .context import Rules
 from .view import DealView
@@ -39,6 +40,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("tsa_terms", dates.tsa_findings),
     ("licence_transfer", dates.transfer_findings),
     ("address_overlap", network.findings),
+    ("site_connectivity", sites.findings),
     ("platforms", platforms.findings),
     ("buyer_gates", gates.findings),
     ("buyer_timelines", gates.timeline_findings),

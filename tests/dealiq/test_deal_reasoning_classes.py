@@ -140,3 +140,45 @@ def test_a_dated_rule_on_a_control_the_target_meets_stays_a_work_item():
     state = fact("target", "identity_access", "pam", "PAM", "CyberArk is deployed for all privileged accounts.")
     found = titles(reason_deal(deal("acquisition", REF), [dated, state]))
     assert found["Integration to the buyer's timeline: IR-12"].finding_type == "work_item"
+
+
+# -- site registers: a single path, and sites left on a legacy WAN -----------------------------------------
+
+
+def _site(entity, text, doc=3):
+    return fact(entity, "network", "site", text[:40], text, doc=doc)
+
+
+def test_sites_without_a_backup_link_are_one_risk_in_two_register_layouts():
+    register_a = [
+        _site("target", "Site: Head office; Type: HQ / server room; Primary WAN: MPLS 200 Mbps; Backup internet: none"),
+        _site("target", "Site: Depot North; Type: Warehouse; Primary WAN: MPLS 20 Mbps; Backup internet: LTE"),
+        _site("target", "Site: Depot South; Type: Warehouse; Primary WAN: MPLS 20 Mbps"),  # column left empty
+    ]
+    register_b = [
+        _site("target", "location: Leeds; wan: single DIA circuit, no backup link; users: 40", doc=4),
+        _site("target", "location: York; wan: dual DIA (2x 100 Mbps); users: 25", doc=4),
+    ]
+    [risk] = [f for f in reason_deal(deal("acquisition", REF), register_a + register_b) if f.details.get("rule") == "site_without_backup_link"]
+    assert risk.details["sites"] == ["Depot South", "Head office", "Leeds"]
+    assert risk.severity == "high"  # the head office hosts what every other site uses
+    assert risk.domain == "network" and risk.finding_type == "risk"
+
+
+def test_sites_that_all_have_a_second_path_are_no_finding():
+    rows = [
+        _site("target", "Site: A; Primary WAN: MPLS 50 Mbps; Backup internet: broadband 100 Mbps"),
+        _site("target", "Site: B; Primary WAN: SD-WAN (2x DIA); Backup internet: none"),
+    ]
+    assert reason_deal(deal("acquisition", REF), rows) == []
+
+
+def test_sites_marked_legacy_are_a_migration_work_item():
+    rows = [
+        _site("target", "site: Hull; wan: MPLS (Carrier X); edge_device: Router 1900; status: Legacy - migration TBD"),
+        _site("target", "Site: Cork; WAN: MPLS; Router: ISR 4321; Status: not yet migrated to SD-WAN; Backup: LTE", doc=5),
+        _site("target", "site: Derby; wan: SD-WAN; edge_device: MX85; status: Live"),
+    ]
+    [item] = [f for f in reason_deal(deal("acquisition", REF), rows) if f.details.get("rule") == "legacy_sites"]
+    assert item.finding_type == "work_item" and item.details["sites"] == ["Cork", "Hull"]
+    assert "Router 1900" in item.description
