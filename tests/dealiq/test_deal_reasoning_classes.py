@@ -182,3 +182,53 @@ def test_sites_marked_legacy_are_a_migration_work_item():
     [item] = [f for f in reason_deal(deal("acquisition", REF), rows) if f.details.get("rule") == "legacy_sites"]
     assert item.finding_type == "work_item" and item.details["sites"] == ["Cork", "Hull"]
     assert "Router 1900" in item.description
+
+
+# -- practices a buyer's baseline forbids -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state_text", [
+    "HR-3 Access control: shared pharmacy counter logins; no periodic user access review",
+    "Warehouse scanners use generic user IDs (WH01-WH40) whose password is on the wall.",
+])
+def test_shared_accounts_against_a_buyer_rule(state_text):
+    rule = fact("buyer", "identity_access", "integration_rule", "Rule", "IR-10 Shared or generic user accounts are prohibited.", doc=9)
+    state = fact("target", "identity_access", "access", "Accounts", state_text)
+    [risk] = [f for f in reason_deal(deal("acquisition", REF), [rule, state]) if f.details.get("rule") == "shared_accounts"]
+    assert risk.title == "Shared or generic accounts in use" and risk.domain == "identity_access"
+    assert link_types(risk) == {state.key: "triggers", rule.key: "supports"}
+
+
+def test_no_shared_accounts_is_not_a_finding():
+    state = fact("target", "identity_access", "access", "Accounts", "There are no shared accounts; every user has a named login.")
+    assert reason_deal(deal("acquisition", REF), [state]) == []
+
+
+@pytest.mark.parametrize("texts", [
+    ("SMBv1 is still enabled on the file server FS01.", "The customer portal accepts TLS 1.0 connections."),
+    ("Backup NAS uses the default SNMP community string.", "Patient databases are not encrypted at rest (no TDE)."),
+])
+def test_legacy_protocols_and_unencrypted_data_are_one_risk(texts):
+    facts = [fact("target", "cybersecurity", "vulnerability", f"Finding {i}", t, doc=i) for i, t in enumerate(texts, 1)]
+    [risk] = [f for f in reason_deal(deal("acquisition", REF), facts) if f.details.get("rule") == "insecure_protocols"]
+    assert risk.title == "Insecure protocols and unencrypted data" and {l.fact_key for l in risk.links} == {f.key for f in facts}
+
+
+def test_a_buyer_rule_requiring_tls_is_not_itself_an_insecure_practice():
+    rule = fact("buyer", "cybersecurity", "integration_rule", "Rule", "SB-06 | Encryption | TLS 1.2 or later; encryption at rest for all PHI.", doc=9)
+    assert reason_deal(deal("acquisition", REF), [rule]) == []
+
+
+@pytest.mark.parametrize("state_text", [
+    "Vendor: SMS Gateway Ltd; BAA: not signed; handles patient phone numbers",
+    "The contact-centre provider processes customer data without a data processing agreement.",
+])
+def test_vendors_without_a_data_protection_agreement(state_text):
+    state = fact("target", "applications", "vendor", "Vendor", state_text)
+    [risk] = [f for f in reason_deal(deal("acquisition", REF), [state]) if f.details.get("rule") == "data_protection_agreements"]
+    assert risk.domain == "cybersecurity" and risk.phase == "day_1"
+
+
+def test_a_signed_baa_is_not_a_finding():
+    state = fact("target", "applications", "vendor", "Vendor", "Vendor: SMS Gateway Ltd; BAA signed 2025-03-01.")
+    assert reason_deal(deal("acquisition", REF), [state]) == []
