@@ -195,6 +195,10 @@ def _security_onboarding(view: DealView, rules: Rules, table) -> list[FindingIte
         or _CATEGORY_FUNCTIONS.get(f.category.lower()) in SECURITY_FUNCTIONS
     ]
     buyer_facts = [f for fn in SECURITY_FUNCTIONS for p in sorted(buyer[fn]) for f in buyer[fn][p]]
+    unmonitored = [
+        f for f in target_state
+        if (f.details or {}).get("control") == "siem" and (f.details or {}).get("status") in ("absent", "partial")
+    ] if buyer["siem"] else []
     stack = "; ".join(f"{SECURITY_FUNCTIONS[fn]}: {' and '.join(sorted(buyer[fn]))}" for fn in SECURITY_FUNCTIONS if buyer[fn])
     estimates = [e for e in (rules.cost("siem_integration") if buyer["siem"] else None,
                              rules.cost("edr_integration", _measure(view, "endpoint_count")) if buyer["edr"] else None) if e]
@@ -208,6 +212,8 @@ def _security_onboarding(view: DealView, rules: Rules, table) -> list[FindingIte
             description=(
                 f"Connect the target's logs and endpoints to the buyer's security stack ({stack}) so the buyer's SOC sees the "
                 "target's alerts from Day 1; retire the target's own tools once covered."
+                + (f" The target has no security monitoring (SIEM / SOC) of its own today ({quotes(unmonitored)}): until it is "
+                   "onboarded, attacks on it may go unnoticed." if unmonitored else "")
             ),
             reasoning=f"The buyer runs {stack} ({quotes(buyer_facts)}); the target's current state: {quotes(target_state) if target_state else 'not described'}.",
             severity="medium",

@@ -232,3 +232,54 @@ def test_vendors_without_a_data_protection_agreement(state_text):
 def test_a_signed_baa_is_not_a_finding():
     state = fact("target", "applications", "vendor", "Vendor", "Vendor: SMS Gateway Ltd; BAA signed 2025-03-01.")
     assert reason_deal(deal("acquisition", REF), [state]) == []
+
+
+# -- precision: near-duplicates and noise left out --------------------------------------------------------
+
+
+@pytest.mark.parametrize("first, second", [
+    (("Sites: 4", "IR-04 Sites migrate to the new SD-WAN."), ("Sites: 14", "The WAN connects 14 sites.")),
+    (("Service accounts: 3", "14 Domain Admins, incl. 3 service accounts with old passwords"), ("Service accounts: 41", "41 service accounts are excluded from MFA.")),
+])
+def test_identifiers_limits_and_subsets_are_not_conflicting_counts(first, second):
+    measure = "site_count" if "Sites" in first[0] else "service_accounts"
+    a = fact("target", "network", "count", first[0], first[1], doc=1, measure=measure, value=int(first[0].split()[-1]))
+    b = fact("target", "network", "count", second[0], second[1], doc=2, measure=measure, value=int(second[0].split()[-1]))
+    assert not [f for f in reason_deal(deal("acquisition", REF), [a, b]) if f.title.startswith("Conflicting figures")]
+
+
+def test_two_real_counts_still_conflict():
+    a = fact("target", "organization", "headcount", "IT staff: 12", "The IT team has 12 FTE.", doc=1, measure="it_fte", value=12)
+    b = fact("target", "organization", "headcount", "IT staff: 5", "Internal IT headcount: 5 FTE plus one vacancy.", doc=2, measure="it_fte", value=5)
+    assert [f for f in reason_deal(deal("acquisition", REF), [a, b]) if f.title.startswith("Conflicting figures")]
+
+
+def test_a_question_listing_several_certifications_is_no_claim_about_one():
+    claim = fact("target", "cybersecurity", "certification", "SOC 2: in place",
+                 "Do you hold a current certification (HITRUST, SOC 2, ISO 27001)? | Yes | HITRUST r2 certified.", doc=1,
+                 control="certification", certification="SOC 2", status="present")
+    denial = fact("target", "cybersecurity", "certification", "SOC 2: not in place", "No SOC 2 report exists.", doc=2,
+                  control="certification", certification="SOC 2", status="absent")
+    assert not [f for f in reason_deal(deal("acquisition", REF), [claim, denial]) if f.title.startswith("Conflicting statements")]
+    real_claim = fact("target", "cybersecurity", "certification", "SOC 2: in place", "We hold a SOC 2 Type II report.", doc=3,
+                      control="certification", certification="SOC 2", status="present")
+    assert [f for f in reason_deal(deal("acquisition", REF), [real_claim, denial]) if f.title.startswith("Conflicting statements")]
+
+
+def test_a_leader_in_place_earlier_and_leaving_later_is_not_a_contradiction():
+    present = fact("buyer", "cybersecurity", "governance", "CISO", "Policy approved by the CISO on 2026-10-05.", doc=1,
+                   control="security_leadership", status="present")
+    leaving = fact("buyer", "cybersecurity", "governance", "CISO", "The CISO leaves on 28 Feb 2027; no interim is appointed.", doc=2,
+                   control="security_leadership", status="absent")
+    found = titles(reason_deal(deal("merger", REF), [present, leaving]))
+    assert not [t for t in found if t.startswith("Conflicting statements")]
+    assert "IT leadership gap: CISO (buyer)" in found
+
+
+def test_the_onboarding_item_says_the_target_has_no_monitoring():
+    facts = [
+        fact("buyer", "cybersecurity", "siem", "SOC", "Our 24x7 SOC runs on Microsoft Sentinel.", doc=9, product="Microsoft Sentinel"),
+        fact("target", "cybersecurity", "siem", "SIEM", "Is there a SIEM? No - firewall logs kept 30 days.", control="siem", status="absent"),
+    ]
+    found = titles(reason_deal(deal("acquisition", REF), facts))
+    assert "no security monitoring (SIEM / SOC) of its own" in found["Onboard the target onto the buyer's SOC and security tooling"].description
