@@ -22,12 +22,13 @@ SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-deal"
 # seller dependency one risk plus one separation item, a control gap one costed risk and a contract one
 # risk (its end date and change-of-control terms together); contracts near close gained a renewal plan,
 # address overlap a risk beside its work item, and the buyer's timeline a dated work item. Certification
-# gaps are one finding per entity (its certification position), not one per scheme.
+# gaps are one finding per entity (its certification position), not one per scheme; access reviews not
+# performed since 2023 are a risk of their own (access governance).
 GOLDEN_COUNTS = {
     "applications": {"facts": 44, "gaps": 5, "findings": 14},
     "infrastructure": {"facts": 28, "gaps": 4, "findings": 10},
     "cybersecurity": {"facts": 19, "gaps": 7, "findings": 8},
-    "identity_access": {"facts": 22, "gaps": 4, "findings": 7},
+    "identity_access": {"facts": 22, "gaps": 4, "findings": 8},
     "network": {"facts": 25, "gaps": 3, "findings": 9},
     "organization": {"facts": 15, "gaps": 6, "findings": 5},
 }

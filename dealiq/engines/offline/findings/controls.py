@@ -50,11 +50,12 @@ def _latest_date(facts: list[FactRecord]) -> dt.date | None:
 
 def subjects(rule: dict, ctx: ReasoningContext) -> list[Subject]:
     control = rule["control"]
+    controls = set(control) if isinstance(control, list) else {control}  # several controls read as one risk
     group_by = rule.get("group_by")
     groups: dict[tuple[str, str], list[FactRecord]] = {}
     for fact in ctx.facts_for(rule.get("entities") or ["target"]):
         details = fact.details or {}
-        if details.get("control") != control or details.get("status") not in (PRESENT, PARTIAL, ABSENT):
+        if details.get("control") not in controls or details.get("status") not in (PRESENT, PARTIAL, ABSENT):
             continue
         if control == "certification" and details["status"] == PRESENT and len(certifications_named(fact.evidence)) > 1:
             continue  # "Do you hold HITRUST, SOC 2 or ISO 27001? Yes" is no claim about any one of them
@@ -64,7 +65,7 @@ def subjects(rule: dict, ctx: ReasoningContext) -> list[Subject]:
     # The buyer runs the control and the deal moves the target onto it (the deal layer's onboarding work
     # item): the target's own gap is that work item, not a second finding.
     buyer_has = rule.get("unless_buyer_present") and any(
-        (f.details or {}).get("control") == control and (f.details or {}).get("status") == PRESENT for f in ctx.facts_for(["buyer"])
+        (f.details or {}).get("control") in controls and (f.details or {}).get("status") == PRESENT for f in ctx.facts_for(["buyer"])
     )
     found = []
     for (entity, group), facts in sorted(groups.items()):
@@ -84,7 +85,7 @@ def subjects(rule: dict, ctx: ReasoningContext) -> list[Subject]:
         triggering = [f for f in facts if f.details["status"] != PRESENT] or facts
         coverage = [f.details["coverage_pct"] for f in facts if isinstance(f.details.get("coverage_pct"), (int, float))]
         vars_ = {
-            "label": rule.get("label", control),
+            "label": rule.get("label", "/".join(sorted(controls))),
             "group": group,
             "status": status,
             "status_word": STATUS_WORDS.get(status, status),
