@@ -11,6 +11,7 @@ from ..schemas import FactRecord, FindingItem
 from .context import Rules
 from .emit import make_finding, quotes
 from .lifecycle import release_of
+from .systems import systems_in
 from .view import ABSENT, PARTIAL, DealView, status_of
 
 # control: (label, domain, pattern)
@@ -93,7 +94,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
             continue
         label, domain, _ = CONTROLS[control]
         blocks = blocks_day_1(rule_facts)
-        dated = [(f, t) for f in view.of("buyer") if control in _controls_named(f) and (t := _timeline(view, f))]
+        dated = [(f, t) for f in view.of("buyer") if control in _controls_named(f) and (t := _timeline(view, f)) and t[0] is not None]
         deadline_text = "".join(
             f" Rule {t[3]} sets a deadline of {t[2].isoformat()} ({t[0]} {t[1]} after completion)." for _, t in dated[:2]
         )
@@ -136,13 +137,18 @@ def _timeline(view: DealView, fact: FactRecord):
     if fact.entity != "buyer" or (fact.category != "integration_rule" and not _REQUIREMENT.search(text)):
         return None
     period = _PERIOD.search(text)
-    if not period or not _MOVE.search(text):
+    if not _MOVE.search(text):
+        return None
+    rule_id = _RULE_ID.search(text)
+    label = rule_id.group(0) if rule_id else " ".join(re.sub(r"[^\w/ .-]", " ", text).split()[:8])
+    if not period:
+        # a numbered rule that moves the target's systems onto the buyer's, with no period: still a work item
+        if fact.category == "integration_rule" and rule_id and systems_in(text) - {"licences"}:
+            return None, None, None, label
         return None
     number = int(period.group(1) or period.group(3))
     unit = (period.group(2) or ("days" if "day" in period.group(0).lower() else "months")).lower()
     deadline = view.reference_date + dt.timedelta(days=number) if unit.startswith("day") else add_months(view.reference_date, number)
-    rule_id = _RULE_ID.search(text)
-    label = rule_id.group(0) if rule_id else " ".join(re.sub(r"[^\w/ .-]", " ", text).split()[:8])
     return number, unit, deadline, label
 
 
@@ -167,11 +173,30 @@ def timeline_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         if timeline is None or _controls_named(fact) & gated:
             continue
         number, unit, deadline, label = timeline
-        days = number if unit.startswith("day") else number * 30
-        text = fact.evidence or fact.item
         if label in seen:
             continue
         seen.add(label)
+        if number is None:
+            out.append(
+                make_finding(
+                    "buyer_mandated_migration",
+                    domain=fact.domain,
+                    finding_type="work_item",
+                    title=f"Integration to the buyer's timeline: {label}",
+                    description=(
+                        f"The buyer's rule ({quotes([fact])}) moves the target onto the buyer's platform; the rule states no "
+                        "deadline, so the integration plan must set one and size the migration (users, devices, dependent applications)."
+                    ),
+                    reasoning="A mandatory migration in the buyer's integration rules, with no period stated.",
+                    severity="medium",
+                    phase="100_day",
+                    mitigation="Agree the deadline and any coexistence period with the buyer; check the TSA and licences cover it.",
+                    triggers=[fact],
+                    details={"deadline": None},
+                )
+            )
+            continue
+        days = number if unit.startswith("day") else number * 30
         out.append(
             make_finding(
                 "buyer_timeline",

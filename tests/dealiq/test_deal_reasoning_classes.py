@@ -283,3 +283,25 @@ def test_the_onboarding_item_says_the_target_has_no_monitoring():
     ]
     found = titles(reason_deal(deal("acquisition", REF), facts))
     assert "no security monitoring (SIEM / SOC) of its own" in found["Onboard the target onto the buyer's SOC and security tooling"].description
+
+
+# -- a numbered buyer rule that migrates the target's systems, with no period: still a work item ----------
+
+
+@pytest.mark.parametrize("rule_text", [
+    "IR-02 All users, mailboxes and devices are migrated to the group Entra ID tenant",
+    "INT-7 The acquired company's e-mail moves onto the group Microsoft 365 tenant.",
+])
+def test_a_mandated_migration_without_a_period_is_an_undated_work_item(rule_text):
+    rule = fact("buyer", "identity_access", "integration_rule", "Rule", rule_text, doc=9)
+    [item] = reason_deal(deal("acquisition", REF), [rule])
+    assert item.finding_type == "work_item" and item.details["deadline"] is None
+    assert "states no deadline" in item.description
+
+
+def test_a_rule_naming_no_system_or_no_move_is_not_a_migration():
+    rules = [
+        fact("buyer", "organization", "integration_rule", "Rule", "G-01 Diligence is complete before signing.", doc=9),
+        fact("buyer", "identity_access", "integration_rule", "Rule", "IR-09 Accounts are reviewed quarterly.", doc=9),
+    ]
+    assert reason_deal(deal("acquisition", REF), rules) == []
