@@ -305,3 +305,26 @@ def test_a_rule_naming_no_system_or_no_move_is_not_a_migration():
         fact("buyer", "identity_access", "integration_rule", "Rule", "IR-09 Accounts are reviewed quarterly.", doc=9),
     ]
     assert reason_deal(deal("acquisition", REF), rules) == []
+
+
+# -- a custom application's own stack is reported once, with the application ---------------------------------
+
+
+@pytest.mark.parametrize("row, product", [
+    ("hostname: APP01; role: PortalX (Tomcat 8.5, Oracle JDK 8u202); application: PortalX; custom build", "Oracle JDK 8"),
+    ("app_id: A3; application: TrackHub; vendor: In-house; database: MySQL 5.7 on CentOS 7", "MySQL 5.7"),
+])
+def test_the_stack_named_in_a_custom_applications_own_row_is_not_a_second_estate_finding(row, product):
+    app = fact("target", "applications", "custom_software", "Custom application", row)
+    stack = fact("target", "applications", "runtime", f"{product}: 202 applications", row, doc=2, count=202)
+    titles_ = set(titles(reason_deal(deal("acquisition", REF), [app, stack])))
+    assert any(t.startswith("Custom application on unsupported technology") for t in titles_)
+    family = "Oracle JDK" if "JDK" in product else "MySQL"
+    assert f"End-of-support {family} estate" not in titles_
+
+
+def test_a_shared_estate_line_stays_an_estate_finding():
+    app = fact("target", "applications", "custom_software", "Custom application", "application: PortalX; in-house; Java 8")
+    estate = fact("target", "infrastructure", "database", "MySQL 5.7: 9 instances", "9 MySQL 5.7 instances across the estate, PortalX among them.",
+                  doc=2, count=9)
+    assert "End-of-support MySQL estate" in titles(reason_deal(deal("acquisition", REF), [app, estate]))
