@@ -153,8 +153,10 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 title=(f"Integrate {label}" if finding_type == "work_item" else f"Decide on one {label}")
                 + f": target on {t_names}, buyer on {b_names}",
                 description=(
-                    f"The target runs {t_names} for {label}; the buyer runs {b_names}. Moving the target onto the "
-                    "buyer's platform is an integration work item."
+                    f"The target runs {t_names} for {label}; the buyer runs {b_names}. "
+                    + ("Moving the target onto the buyer's platform is an integration work item."
+                       if finding_type == "work_item" else
+                       "Running both duplicates licences and support; the combined company should decide which one it keeps.")
                 ),
                 reasoning=f"Target documents name {t_names} ({quotes(target_facts)}); buyer documents name {b_names} ({quotes(buyer_facts)}); no platform is common to both.",
                 severity=severity,

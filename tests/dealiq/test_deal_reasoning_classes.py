@@ -328,3 +328,25 @@ def test_a_shared_estate_line_stays_an_estate_finding():
     estate = fact("target", "infrastructure", "database", "MySQL 5.7: 9 instances", "9 MySQL 5.7 instances across the estate, PortalX among them.",
                   doc=2, count=9)
     assert "End-of-support MySQL estate" in titles(reason_deal(deal("acquisition", REF), [app, estate]))
+
+
+# -- contracts: routine renewals go in the plan, different applications of one vendor are not a conflict ------
+
+
+def test_a_low_criticality_renewal_is_in_the_plan_not_a_risk():
+    rows = [
+        fact("target", "applications", "contract", "BI", "Application: ChartPro; Vendor: Chartly; Criticality: Low; Contract end: 2027-01-31", end_date="2027-01-31", party="Chartly"),
+        fact("target", "applications", "contract", "ERP", "Application: LedgerOne; Vendor: Ledgerly; Criticality: Critical; Contract end: 2027-02-28", doc=2, end_date="2027-02-28", party="Ledgerly"),
+    ]
+    found = titles(reason_deal(deal("acquisition", REF), rows))
+    assert "Contract ends near close: Ledgerly" in found and "Contract ends near close: Chartly" not in found
+    assert "Chartly" in found["Renewal plan for contracts ending around completion"].description
+
+
+def test_two_applications_of_one_vendor_with_different_end_dates_are_not_a_conflict():
+    rows = [
+        fact("target", "applications", "contract", "A", "Application: Suite Mail; Vendor: Megasoft; Contract end: 2027-01-31", doc=1, end_date="2027-01-31", party="Megasoft"),
+        fact("target", "applications", "contract", "B", "Application: Suite SIEM; Vendor: Megasoft; Contract end: 2027-03-31", doc=2, end_date="2027-03-31", party="Megasoft"),
+    ]
+    [risk] = [f for f in reason_deal(deal("acquisition", REF), rows) if f.title.startswith("Contract ends near close")]
+    assert "disagree" not in risk.description and "contradicts" not in {l.link_type for l in risk.links}
