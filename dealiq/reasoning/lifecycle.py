@@ -70,6 +70,28 @@ def release_of(fact: FactRecord, rules: Rules) -> Release | None:
     return releases.pop() if len(releases) == 1 else None
 
 
+_PLANNED = re.compile(
+    r"\b(?:moving|move[sd]?|migrat\w*|upgrad\w*|port(?:ing|ed)?|re-?platform\w*|convert\w*|replac\w*(?: \w+)? (?:with|by))\b"
+    r"[^.;]{0,25}\b(?:to|onto|with|by)\s*$",
+    re.IGNORECASE,
+)
+
+
+def not_in_use(fact: FactRecord) -> bool:
+    """A release the statement does not say is running: a planned target ("Moving to PHP 8.3 is four
+    months of work"), or a catalogue match whose version numbers the matched words do not contain
+    ("Windows 10 22H2" read from "Windows 11 Enterprise")."""
+    details = fact.details or {}
+    matched, release = str(details.get("matched_text") or ""), str(details.get("release") or "")
+    named, read = set(re.findall(r"\d+", release)), set(re.findall(r"\d+", matched))
+    if named and read and not named & read:
+        return True
+    evidence = fact.evidence or ""
+    said = matched or fact.item  # a model's fact names the release in its item
+    where = evidence.lower().find(said.lower()) if said else -1
+    return where > 0 and bool(_PLANNED.search(evidence[max(0, where - 50):where]))
+
+
 def _family(release: Release, rules: Rules) -> str:
     from ..eol.catalogue import (
         _SHORT_PRODUCT_NAMES,  # the names analysts use for each product
@@ -82,7 +104,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     groups: dict[tuple[str, str], dict[tuple[str, str], _Release]] = {}
     for fact in view.of(*view.entities_in_scope()):
         release = release_of(fact, rules)
-        if release is None or fact.key in view.covered:
+        if release is None or fact.key in view.covered or not_in_use(fact):
             continue
         support = assess(release, view.reference_date)
         family = _family(release, rules)

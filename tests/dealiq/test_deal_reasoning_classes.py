@@ -350,3 +350,30 @@ def test_two_applications_of_one_vendor_with_different_end_dates_are_not_a_confl
     ]
     [risk] = [f for f in reason_deal(deal("acquisition", REF), rows) if f.title.startswith("Contract ends near close")]
     assert "disagree" not in risk.description and "contradicts" not in {l.link_type for l in risk.links}
+
+
+# -- end of support: only releases the statement says are running -------------------------------------------
+
+
+@pytest.mark.parametrize("evidence", [
+    "Moving to PHP 7.4 / Laravel 8 is about 4-5 months of work for one developer.",
+    "The plan is to upgrade the portal to PHP 7.4 next year.",
+])
+def test_a_planned_target_release_is_not_the_estate(evidence):
+    planned = fact("target", "applications", "runtime", "PHP 7.4", evidence)
+    assert not [f for f in reason_deal(deal("acquisition", REF), [planned]) if f.title.startswith("End-of-support")]
+
+
+def test_a_running_release_is_still_the_estate():
+    running = fact("target", "applications", "runtime", "PHP 7.4", "The portal runs on PHP 7.4 today.")
+    assert [f for f in reason_deal(deal("acquisition", REF), [running]) if f.title.startswith("End-of-support")]
+
+
+def test_a_catalogue_match_whose_numbers_the_text_does_not_contain_is_a_misreading():
+    misread = fact("target", "infrastructure", "end_user_os", "Windows 10 22H2", "os: Windows 11 Enterprise; version: 24H2",
+                   rule="eol_catalogue", product="windows", cycle="10-22h2", release="Windows 10 22H2", matched_text="Windows 11 Enterprise")
+    right = fact("target", "infrastructure", "end_user_os", "Windows 10 22H2", "os: Windows 10 Pro; version: 22H2", doc=2,
+                 rule="eol_catalogue", product="windows", cycle="10-22h2", release="Windows 10 22H2", matched_text="Windows 10")
+    found = reason_deal(deal("acquisition", REF), [misread, right])
+    [finding] = [f for f in found if f.title.startswith("End-of-support")]
+    assert {l.fact_key for l in finding.links} == {right.key}
