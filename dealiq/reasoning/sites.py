@@ -35,6 +35,8 @@ def _sites(view: DealView, entity: str) -> dict[str, tuple[dict[str, str], list[
     """Site name → (row, facts quoting it), for rows that name a site and its WAN."""
     found: dict[str, tuple[dict[str, str], list[FactRecord]]] = {}
     for fact in view.of(entity):
+        if (fact.details or {}).get("resilience") == "single_link":
+            continue  # the per-domain single_network_link rule reports it (one finding per risk)
         row = _row(fact.evidence)
         name = next((v for k, v in row.items() if _SITE_KEY.match(k) and v), None)
         if not name or not any(_WAN_KEY.search(k) for k in row):
