@@ -20,11 +20,13 @@ from . import (
     custom_tech,
     dates,
     gates,
+    hygiene,
     lifecycle,
     network,
     people,
     platforms,
     separation,
+    sites,
 )
 from .context import Rules
 from .view import DealView
@@ -39,9 +41,11 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("tsa_terms", dates.tsa_findings),
     ("licence_transfer", dates.transfer_findings),
     ("address_overlap", network.findings),
+    ("site_connectivity", sites.findings),
     ("platforms", platforms.findings),
     ("buyer_gates", gates.findings),
     ("buyer_timelines", gates.timeline_findings),
+    ("security_practices", hygiene.findings),
     ("separation", separation.findings),
     ("contradictions", contradictions.findings),
     ("key_people", people.findings),

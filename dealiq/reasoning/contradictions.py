@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..engines.offline.findings.controls import certifications_named
 from ..schemas import FactRecord, FindingItem
 from .context import Rules
 from .emit import make_finding, source_of
@@ -46,9 +47,27 @@ def _number(value) -> float | None:
     return None
 
 
+# A number that is part of an identifier ("IR-04"), a limit ("batches of up to 5 sites") or a subset
+# ("incl. 3 service accounts") is not the count of the whole: it cannot contradict the count.
+_NOT_A_COUNT = re.compile(
+    r"(?:\b[A-Z]{1,4}-|\b(?:up to|at most|maximum of|max\.?|batch(?:es)? of(?: up to)?|incl\.?|including|of which|among them)\s+)$",
+    re.IGNORECASE,
+)
+
+
+def _stated_as_count(value: int, evidence: str) -> bool:
+    text = evidence or ""
+    places = list(re.finditer(rf"(?<![\d.,])0*{value}(?![\d])", text))
+    if not places:
+        return True  # written out differently ("twelve", "1,350"): nothing to check
+    return any(not _NOT_A_COUNT.search(text[max(0, m.start() - 25):m.start()]) for m in places)
+
+
 def _measures(fact: FactRecord) -> list[tuple[str, float]]:
     details = fact.details or {}
     if details.get("measure") and isinstance(details.get("value"), int):
+        if not _stated_as_count(details["value"], fact.evidence):
+            return []
         return [(str(details["measure"]), float(details["value"]))]
     if details.get("rule"):
         return []
@@ -75,8 +94,17 @@ _AUDIT = re.compile(r"\b(?:NC-?\d+|nonconformit\w*|audit\w*|observation|pen(?:et
 CONTROL_LABELS.update({"jml": "leaver process (joiner-mover-leaver)"})
 
 
+# Roles, not controls: "the CISO approved it" and "the CISO leaves in February" are a change over time
+# (the leadership rule reports it), not two documents disagreeing.
+_NOT_CONTRADICTION_TOPICS = {"security_leadership", "it_leadership"}
+
+
 def _topic(fact: FactRecord) -> str | None:
     details = fact.details or {}
+    if details.get("control") in _NOT_CONTRADICTION_TOPICS:
+        return None
+    if details.get("control") == "certification" and len(certifications_named(fact.evidence)) > 1:
+        return None  # a question listing several schemes is no statement about one of them
     if details.get("control"):
         group = details.get("certification") or ""
         return f"{details['control']}:{group}" if group else str(details["control"])

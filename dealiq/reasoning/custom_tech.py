@@ -48,12 +48,15 @@ def _name(fact: FactRecord, rules: Rules) -> str | None:
     return re.split(r"\s[(–-]\s?", fact.item.split(": ", 1)[-1])[0][:60]
 
 
-def _own_stack(fact: FactRecord, rules: Rules) -> bool:
+def _own_stack(fact: FactRecord, rules: Rules, name: str = "") -> bool:
     """A runtime, middleware or database release that belongs to this one application (a row of its
     own, not a shared estate line such as "SQL Server 2014: 9 instances")."""
     release = release_of(fact, rules)
     if release is None or rules.products.profile(release).category not in STACK_CATEGORIES:
         return False
+    labelled = _LABELLED.search(fact.evidence or "")
+    if name and labelled and labelled.group(1).strip().lower() == name.lower():
+        return True  # the application's own inventory or server row, whatever count was read from it
     count = (fact.details or {}).get("count")
     return not isinstance(count, int) or count <= 1
 
@@ -89,7 +92,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
         if not runtimes:
             continue
         # Runtimes and middleware of this application are reported here, not again as an estate.
-        view.covered.update(f.key for f in related if _own_stack(f, rules))
+        view.covered.update(f.key for f in facts + related if _own_stack(f, rules, name))
         out.append(
             make_finding(
                 "custom_unsupported_runtime",

@@ -104,7 +104,9 @@ def _same_service(a: FactRecord, b: FactRecord) -> bool:
         return False
     sa, sb = ((f.details or {}).get("service") for f in (a, b))
     if not sa or not sb:
-        return True
+        # two register rows naming different applications are two contracts with one vendor
+        apps = [m.group(1).strip().lower() if (m := _APPLICATION_LABEL.search(f.evidence or "")) else None for f in (a, b)]
+        return not (apps[0] and apps[1] and apps[0] != apps[1])
     words = lambda text: {w for w in re.findall(r"[a-z]{4,}", str(text).lower())}
     return bool(words(sa) & words(sb))
 
@@ -119,6 +121,9 @@ def _contract_domain(view: DealView, facts: list[FactRecord]) -> str:
     return domain_for_systems(systems, "applications")
 
 
+_APPLICATION_LABEL = re.compile(r"\b(?:application|product|service)\s*:\s*([^;|\n]{2,60})", re.IGNORECASE)
+# The row itself rates the service as not critical ("Criticality: Low", "Tier 3").
+_LOW_CRITICALITY = re.compile(r"\bcriticality\s*:\s*(?:low|medium|minor)\b|\bTier\s*[34]\b", re.IGNORECASE)
 _STAFFING = re.compile(r"\b(?:MSP|managed services?(?: provider)?|outsourc\w*|contractor|consultant|staff|service desk provider)\b", re.IGNORECASE)
 _PERSONAL = re.compile(r"\b(?:contractor|freelanc\w*|consultant|developer|engineer|employee)\b", re.IGNORECASE)
 _CHANGE_OF_CONTROL = re.compile(
@@ -177,6 +182,8 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         notice = next(((f.details or {}).get("notice") for f, _, _ in in_window if (f.details or {}).get("notice")), None)
         urgent = days < 0 or end <= add_months(reference, 3)
         soon.append((party, end, [f for f, _, _ in in_window]))
+        if not clauses and not conflicting and all(_LOW_CRITICALITY.search(f.evidence or "") for f, _, _ in in_window):
+            continue  # a routine, low-criticality renewal: listed in the renewal plan, not a risk of its own
         disagree = f" The documents disagree on the end date ({dates_text})." if conflicting else ""
         if clauses:
             disagree += " The contract also has a change-of-control clause (consent, termination or re-pricing)."

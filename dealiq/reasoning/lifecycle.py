@@ -70,6 +70,28 @@ def release_of(fact: FactRecord, rules: Rules) -> Release | None:
     return releases.pop() if len(releases) == 1 else None
 
 
+_PLANNED = re.compile(
+    r"\b(?:moving|move[sd]?|migrat\w*|upgrad\w*|port(?:ing|ed)?|re-?platform\w*|convert\w*|replac\w*(?: \w+)? (?:with|by))\b"
+    r"[^.;]{0,25}\b(?:to|onto|with|by)\s*$",
+    re.IGNORECASE,
+)
+
+
+def not_in_use(fact: FactRecord) -> bool:
+    """A release the statement does not say is running: a planned target ("Moving to PHP 8.3 is four
+    months of work"), or a catalogue match whose version numbers the matched words do not contain
+    ("Windows 10 22H2" read from "Windows 11 Enterprise")."""
+    details = fact.details or {}
+    matched, release = str(details.get("matched_text") or ""), str(details.get("release") or "")
+    named, read = set(re.findall(r"\d+", release)), set(re.findall(r"\d+", matched))
+    if named and read and not named & read:
+        return True
+    evidence = fact.evidence or ""
+    said = matched or fact.item  # a model's fact names the release in its item
+    where = evidence.lower().find(said.lower()) if said else -1
+    return where > 0 and bool(_PLANNED.search(evidence[max(0, where - 50):where]))
+
+
 def _family(release: Release, rules: Rules) -> str:
     from ..eol.catalogue import (
         _SHORT_PRODUCT_NAMES,  # the names analysts use for each product
@@ -82,7 +104,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     groups: dict[tuple[str, str], dict[tuple[str, str], _Release]] = {}
     for fact in view.of(*view.entities_in_scope()):
         release = release_of(fact, rules)
-        if release is None or fact.key in view.covered:
+        if release is None or fact.key in view.covered or not_in_use(fact):
             continue
         support = assess(release, view.reference_date)
         family = _family(release, rules)
@@ -158,6 +180,12 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         severity = "high"
     else:
         severity = "medium"
+    # The buyer's own rule against unsupported software belongs in this finding (one finding per risk):
+    # it links the rule and raises the stakes, blocking Day 1 when it gates connection.
+    gate, blocks = (_buyer_gate(view) if entity == "target" and past else ([], False))
+    if gate:
+        # paid extended support still counts as vendor support: that estate is raised to high, not critical
+        severity = "critical" if blocks and severity != "medium" else ("high" if severity == "medium" else severity)
     cost, assumptions = _cost(entries, rules)
     releases_text = "; ".join(_describe(e, rules, view.reference_date) for e in entries)
     who = "" if entity == "target" else f" ({view.name(entity)})"
@@ -171,6 +199,8 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
             f"{view.name(entity)} runs {family} releases that are out of vendor support, or leave it within 12 months of, the completion "
             f"date {view.reference_date.isoformat()}: {releases_text}."
             + (" Part of it sits on the internet edge." if internet else "")
+            + (f" The buyer's integration rules forbid unsupported software ({quotes(gate[:2])})"
+               + (", and the rule gates connection to the buyer's network." if blocks else ".") if gate else "")
             + cost_text
         ),
         reasoning=(
@@ -182,11 +212,19 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         mitigation="Remediate in one programme per platform (the cost range covers it), internet-facing and "
         "domain-joined systems first; buy extended support as a bridge where it is still sold.",
         triggers=facts,
+        supports=gate,
         cost=cost,
         currency=rules.costs.currency,
         details={"entity": entity, "family": family, "releases": [e.release.display_name for e in entries],
-                 "cost_assumptions": assumptions},
+                 "cost_assumptions": assumptions, "buyer_gate": bool(gate), "blocks_day_1": blocks},
     )
+
+
+def _buyer_gate(view: DealView) -> tuple[list[FactRecord], bool]:
+    from .gates import buyer_rules, blocks_day_1
+
+    rule_facts = buyer_rules(view).get("supported_software", [])
+    return rule_facts, blocks_day_1(rule_facts)
 
 
 def _plan(view: DealView, rules: Rules, entity: str, family: str, entries: list[_Release]) -> FindingItem:

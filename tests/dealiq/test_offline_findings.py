@@ -208,3 +208,32 @@ def test_cost_roll_up_by_domain_and_phase(engine):
     assert table["infrastructure"]["100_day"] == (120000, 320000)
     assert table["network"]["day_1"] == (10000, 30000)
     assert table["total"]["total"] == (130000, 350000)
+
+
+def test_the_targets_siem_gap_is_the_onboarding_item_when_the_buyer_runs_a_soc(engine):
+    """One finding per risk: with a buyer SOC to move onto, the missing SIEM is the deal layer's onboarding
+    work item; without one it stays a risk."""
+    for wording in ("No SIEM is in place.", "There is no SIEM; firewall logs are kept for 30 days."):
+        alone, _ = reason(engine, "cybersecurity", target=[wording], deal_type="acquisition")
+        assert "Security monitoring (SIEM / SOC) is missing" in by_title(alone)
+        both, _ = reason(engine, "cybersecurity", target=[wording], deal_type="acquisition",
+                         buyer=["Our SIEM is Splunk Enterprise Security, monitored by a 24x7 in-house SOC."])
+        found = by_title(both)
+        assert "Security monitoring (SIEM / SOC) is missing" not in found
+        assert "no security monitoring" in found["Onboard the target onto the buyer's SOC and security tooling"].description
+
+
+@pytest.mark.parametrize("text", [
+    "There is no periodic user access review.",
+    "User access reviews have not been performed since 2023.",
+])
+def test_missing_access_reviews_are_one_access_governance_risk(engine, text):
+    findings, _ = reason(engine, "identity_access", target=[text], deal_type="acquisition")
+    [risk] = [f for f in findings if f.details.get("rule") == "access_governance_gap"]
+    assert risk.finding_type == "risk" and risk.title.startswith("Access reviews and leaver process are")
+
+
+def test_access_reviews_in_place_give_no_access_governance_risk(engine):
+    findings, _ = reason(engine, "identity_access", target=["Quarterly user access reviews are performed and documented."],
+                         deal_type="acquisition")
+    assert not [f for f in findings if f.details.get("rule") == "access_governance_gap"]

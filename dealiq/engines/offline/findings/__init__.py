@@ -23,6 +23,7 @@ _KNOWN_KEYS = {
     # family parameters
     "status", "horizon_months", "control", "label", "statuses", "max_age_months", "group_by", "assets",
     "category", "when_details", "unless_details", "subject_from", "window_months", "functions", "labels",
+    "unless_buyer_present",
 }
 
 
