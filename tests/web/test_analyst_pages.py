@@ -153,6 +153,30 @@ def test_pages_paginate_with_a_fixed_number_of_queries(client, falcon, people, d
                 b"".join(response.streaming_content)  # streamed exports run their queries while being consumed
 
 
+def test_every_page_title_is_plain_text_and_each_form_appears_once(client, falcon, people):
+    """A template block left open swallows the page into <title> (the finding page once did)."""
+    import re
+
+    deal, run = falcon[0], falcon[1]
+    client.force_login(people["analyst"])
+    urls = [
+        reverse("analysis:deal", args=[deal.pk]),
+        reverse("analysis:findings", args=[deal.pk]),
+        reverse("analysis:finding", args=[deal.pk, Finding.objects.for_run(run).first().pk]),
+        reverse("analysis:fact", args=[deal.pk, Fact.objects.for_run(run).first().pk]),
+        reverse("analysis:gaps", args=[deal.pk]),
+        reverse("analysis:summary", args=[deal.pk]),
+        reverse("analysis:audit", args=[deal.pk]),
+        reverse("deals:documents", args=[deal.pk]),
+    ]
+    for url in urls:
+        html = body(client.get(url))
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert "<" not in title and len(title) < 300, (url, title[:200])
+        ids = re.findall(r'<form[^>]* id="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), (url, ids)
+
+
 def test_fact_detail_links_the_source_page_which_highlights_the_quote(client, falcon, people):
     deal, run = falcon[0], falcon[1]
     fw = Fact.objects.get(run=run, item="FortiGate FortiOS 6.0")
