@@ -10,7 +10,7 @@ class WorkersConfig(AppConfig):
 
         from analysis.services.lifecycle import finalize_requested, run_finished
 
-        from . import liveness
+        from . import broker_reconnect, liveness
         from . import tasks  # noqa: F401  (registers the tasks that others enqueue by name, eager mode too)
 
         # analysis/ asks for finalize and announces finished runs through signals; only workers/ knows
@@ -19,6 +19,7 @@ class WorkersConfig(AppConfig):
         run_finished.connect(_on_run_finished, dispatch_uid="workers.run_finished")
         signals.before_task_publish.connect(liveness.on_publish, dispatch_uid="workers.liveness.publish")
         signals.task_received.connect(liveness.on_received, dispatch_uid="workers.liveness.received")
+        signals.worker_init.connect(broker_reconnect.on_worker_init, dispatch_uid="workers.broker_reconnect")
         signals.worker_ready.connect(liveness.on_worker_ready, dispatch_uid="workers.liveness.ready")
         signals.worker_shutdown.connect(liveness.on_worker_shutdown, dispatch_uid="workers.liveness.shutdown")
 

@@ -159,6 +159,7 @@ class FaultStack:
         reset_broker_connections()
         if exc[0] is not None:
             shutil.copytree(self.tmp, Path(tempfile.gettempdir()) / "dealiq-faults-last-failure", dirs_exist_ok=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def _start_without_waiting(worker: WorkerProcess) -> None:
