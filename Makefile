@@ -39,9 +39,18 @@ check: install-dev
 	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 
+# Two passes: everything that can share the machine runs on TEST_WORKERS pytest-xdist workers (each with
+# its own test database and Redis index); then, alone, what measures time or kills processes (the fault
+# suite, the browser flows, tests marked `serial`). Both passes always run; a pass that selects nothing (exit 5) is fine; the exit status is the last failure.
+TEST_WORKERS ?= 2
+SERIAL_TESTS := faults or browser or serial
 test: install-dev
+	@status=0; \
 	CI=$${CI:-} DATABASE_URL=$(TEST_DATABASE_URL) DEALIQ_TEST_BROKER_URL=$(DEALIQ_TEST_BROKER_URL) \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(TEST_WORKERS) -m "not ($(SERIAL_TESTS))" $(PYTEST_ARGS) || { rc=$$?; [ $$rc -eq 5 ] || status=$$rc; }; \
+	CI=$${CI:-} DATABASE_URL=$(TEST_DATABASE_URL) DEALIQ_TEST_BROKER_URL=$(DEALIQ_TEST_BROKER_URL) \
+		$(PY) -m pytest -m "$(SERIAL_TESTS)" $(PYTEST_ARGS) || { rc=$$?; [ $$rc -eq 5 ] || status=$$rc; }; \
+	exit $$status
 
 # Real stack (set DATABASE_URL and CELERY_BROKER_URL first).
 worker: install

@@ -30,7 +30,7 @@ from ..support.fake_provider import max_in_any_window
 from ..support.small_deals import make_small_deal
 from ..support.worker import RealStack, require_real_stack
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.serial]
 
 FAST_RETRIES = {"DEALIQ_RETRY_BACKOFF_BASE": "0.2", "DEALIQ_RETRY_BACKOFF_CAP": "1"}
 
