@@ -28,6 +28,9 @@ class RunStepInline(ReadOnlyInline):
     fields = ["domain", "kind", "status", "attempts", "facts_written", "gaps_written", "findings_written", "error"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("run__deal")  # each row's original names its run
+
 
 @admin.register(AnalysisRun)
 class AnalysisRunAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -43,6 +46,7 @@ class AnalysisRunAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 class RunStepAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     deal_path = "run__deal"
     list_display = ["run", "domain", "kind", "status", "attempts", "items_written", "error"]
+    list_select_related = ["run__deal"]
     list_filter = ["status", "kind", "domain", related_only("run")]
     search_fields = ["error", "run__deal__name"]
 
@@ -62,7 +66,7 @@ class AnalysisBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 class RunScopedAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_select_related = ["run", "deal"]
+    list_select_related = ["run__deal", "deal"]  # a run's name is "<deal> · run N"
     date_hierarchy = "created_at"
 
 
@@ -102,6 +106,7 @@ class FactFindingLinkAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.Model
 class EngineCallAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     deal_path = "run__deal"
     list_display = ["run", "step", "model", "request_id", "input_tokens", "output_tokens", "cache_read_input_tokens", "cost", "created_at"]
+    list_select_related = ["run__deal", "step__run__deal"]
     list_filter = ["model", related_only("run")]
     search_fields = ["request_id"]
 
@@ -112,6 +117,7 @@ class AuditEventAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     members one readable line."""
 
     list_display = ["at", "event_type", "actor_label", "deal", "run", "severity"]
+    list_select_related = ["deal", "run__deal"]
     list_filter = ["event_type", "severity", related_only("run")]
     search_fields = ["event_type", "actor_label", "object_id"]
     date_hierarchy = "at"
@@ -120,6 +126,7 @@ class AuditEventAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "kind", "message", "created_at", "read_at"]
+    list_select_related = ["user"]
     list_filter = ["kind", "read_at"]
     search_fields = ["message", "user__username"]
 

@@ -34,6 +34,9 @@ class MembershipInline(ReadOnlyInline):
     fields = ["user", "role", "created_at"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "deal")
+
 
 @admin.register(Deal)
 class DealAdmin(DealScopedAdminMixin, admin.ModelAdmin):
@@ -117,6 +120,7 @@ class DealMembershipAdmin(DealScopedAdminMixin, admin.ModelAdmin):
 
     form = MembershipForm
     list_display = ["deal", "user", "role", "created_at"]
+    list_select_related = ["deal", "user"]
     list_filter = ["role", related_only("deal")]
     search_fields = ["deal__name", "user__username"]
 
@@ -184,6 +188,7 @@ class DocumentAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Documents arrive through the upload page and the data-room import; here they are looked at."""
 
     list_display = ["filename", "deal", "entity", "version", "status", "page_count", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["deal", "uploaded_by"]
     list_filter = ["entity", "status", "content_type", related_only("deal")]
     search_fields = ["filename", "original_name", "sha256"]
     date_hierarchy = "uploaded_at"
@@ -205,5 +210,6 @@ class DocumentAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 class DocumentPageAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     deal_path = "document__deal"
     list_display = ["document", "number"]
+    list_select_related = ["document"]
     list_filter = [related_only("document__deal")]
     search_fields = ["text", "document__filename"]
