@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from deals.models import Deal, DealMembership, Role
+from deals.models import Deal, Role
 
 from .support.services import CI
 
@@ -28,7 +28,9 @@ def _media_root(settings, tmp_path):
 @pytest.fixture
 def make_user(db):
     def make(username: str, **extra):
-        return get_user_model().objects.create_user(username=username, password="pw-" + username, **extra)
+        from tests.factories import UserFactory
+
+        return UserFactory(username=username, **extra)
 
     return make
 
@@ -38,8 +40,10 @@ def member(make_user):
     """member(deal, role) → a user with that role on the deal."""
 
     def make(deal: Deal, role: str = Role.ANALYST, username: str | None = None):
+        from tests.factories import MembershipFactory
+
         user = make_user(username or f"{role}-{deal.pk}-{get_user_model().objects.count()}")
-        DealMembership.objects.create(deal=deal, user=user, role=role)
+        MembershipFactory(deal=deal, user=user, role=role)
         return user
 
     return make

@@ -11,7 +11,7 @@ import pytest
 
 from deals.models import Role
 from tests.support.services import service_missing
-from tests.web.builders import make_deal, persist_run, sample_results
+from tests.factories import make_deal, persist_run, sample_results
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from deals.models import Role
 from tests.browser.test_analyst_flow import browser_page  # noqa: F401  (the Chromium page fixture)
-from tests.web.builders import make_deal, persist_run, sample_results
+from tests.factories import make_deal, persist_run, sample_results
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from analysis.models import AnalysisRun
 from deals.models import Document, Role
 from tests.conftest import SAMPLE_DEAL
 from tests.support.embedded import EmbeddedStack
-from tests.web.builders import make_deal
+from tests.factories import make_deal
 
 from .test_analyst_flow import browser_page  # noqa: F401 — the Chromium fixture
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from deals.models import Deal
+from tests.factories import DealFactory
 
 
 @pytest.fixture
 def deal(db):
-    return Deal.objects.create(name="Project Falcon", target_name="Falcon GmbH", buyer_name="Hawk plc")
+    return DealFactory(name="Project Falcon", target_name="Falcon GmbH", buyer_name="Hawk plc")
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def upload(client):
     """upload(deal, entity, [(name, bytes), …]) → the response of ONE multi-file POST to the upload view."""
     from django.urls import reverse
 
-    from .builders import multipart
+    from tests.support.file_bytes import multipart
 
     def post(deal, entity, files):
         body, content_type = multipart({"entity": entity}, [("files", name, data) for name, data in files])

@@ -10,7 +10,7 @@ from analysis.services.runs import document_manifest
 from deals.ingestion import store_document
 from deals.models import Document, Role
 
-from . import builders
+from tests.support import file_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_viewers_cannot_correct_documents_and_outsiders_do_not_see_them(client, 
 
 
 def test_the_original_downloads_and_a_pdf_opens_inline_at_the_cited_page(client, deal, member):
-    pdf_bytes = builders.pdf("Page one text.", "Firewalls: FortiGate at 12 sites.")
+    pdf_bytes = file_bytes.pdf("Page one text.", "Firewalls: FortiGate at 12 sites.")
     pdf_doc = store_document(deal, "target", "network.pdf", pdf_bytes).document
     html_doc = store_document(deal, "target", "notes.md", b"# Notes\n<script>alert(1)</script>").document
     client.force_login(member(deal, Role.VIEWER))

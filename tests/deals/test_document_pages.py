@@ -5,9 +5,10 @@ import pytest
 from django.urls import reverse
 
 from deals.ingestion import store_document
-from deals.models import Document, DocumentPage, DocumentStatus, Role
+from deals.models import Document, DocumentStatus, Role
+from tests.factories import DealFactory, DocumentFactory
 
-from . import builders
+from tests.support import file_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,8 @@ def test_list_shows_entity_version_pages_status_and_uploader_in_constant_queries
     analyst = member(deal, Role.ANALYST, username="alice")
     for i in range(6):
         store_document(deal, "buyer" if i < 2 else "target", f"doc{i % 2}.txt", f"content {i}".encode(), uploaded_by=analyst)
-    Document.objects.create(deal=deal, entity="target", filename="scan.pdf", sha256="f" * 64,
-                            status=DocumentStatus.FAILED, error="no text could be extracted from the PDF")
+    DocumentFactory(deal=deal, entity="target", filename="scan.pdf",
+                    status=DocumentStatus.FAILED, error="no text could be extracted from the PDF")
     client.force_login(member(deal, Role.VIEWER))
     with django_assert_max_num_queries(9):  # + the header's unread-notification count
         response = client.get(reverse("deals:documents", args=[deal.pk]))
@@ -38,8 +39,7 @@ def test_list_paginates(client, deal, member, settings):
     from deals import views
 
     for i in range(views.DOCUMENTS_PER_PAGE + 5):
-        Document.objects.create(deal=deal, entity="target", filename=f"f{i:03d}.txt", sha256=f"{i:064x}",
-                                status=DocumentStatus.EXTRACTED)
+        DocumentFactory(deal=deal, entity="target", filename=f"f{i:03d}.txt")
     client.force_login(member(deal, Role.VIEWER))
     first = client.get(reverse("deals:documents", args=[deal.pk]))
     second = client.get(reverse("deals:documents", args=[deal.pk]), {"page": 2})
@@ -50,7 +50,7 @@ def test_list_paginates(client, deal, member, settings):
 def test_detail_opens_the_cited_page_and_marks_the_quote(client, deal, member):
     pages = [f"Page {n} introduction." for n in range(1, 4)]
     pages[1] = "The ERP runs on SAP ECC 6.0 <script>alert(1)</script> until   2027."
-    doc = store_document(deal, "target", "erp.pdf", builders.pdf(*pages)).document
+    doc = store_document(deal, "target", "erp.pdf", file_bytes.pdf(*pages)).document
     client.force_login(member(deal, Role.VIEWER))
     url = reverse("deals:document", args=[deal.pk, doc.pk])
 
@@ -70,9 +70,7 @@ def test_detail_opens_the_cited_page_and_marks_the_quote(client, deal, member):
 
 
 def test_long_documents_show_the_screen_holding_the_wanted_page(client, deal, member, django_assert_max_num_queries):
-    doc = Document.objects.create(deal=deal, entity="target", filename="big.txt", sha256="a" * 64,
-                                  status=DocumentStatus.EXTRACTED, page_count=120)
-    DocumentPage.objects.bulk_create(DocumentPage(document=doc, number=n, text=f"text of page {n}") for n in range(1, 121))
+    doc = DocumentFactory(deal=deal, entity="target", filename="big.txt", pages=[f"text of page {n}" for n in range(1, 121)])
     client.force_login(member(deal, Role.VIEWER))
     with django_assert_max_num_queries(11):  # + the header's unread-notification count
         response = client.get(reverse("deals:document", args=[deal.pk, doc.pk]), {"page": 75})
@@ -90,9 +88,7 @@ def test_versions_are_listed_and_an_old_version_warns(client, deal, member):
 
 
 def test_document_of_another_deal_is_404_and_non_member_is_404(client, deal, member, make_user):
-    from deals.models import Deal
-
-    other = Deal.objects.create(name="Other", target_name="Other Co")
+    other = DealFactory(name="Other", target_name="Other Co")
     doc = store_document(other, "target", "secret.txt", b"secret").document
     client.force_login(member(deal, Role.MANAGER))
     assert client.get(reverse("deals:document", args=[deal.pk, doc.pk])).status_code == 404

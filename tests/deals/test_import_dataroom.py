@@ -11,16 +11,16 @@ from django.core.management import CommandError, call_command
 from analysis.models import AuditEvent
 from deals.models import Document, DocumentStatus
 
-from . import builders
+from tests.support import file_bytes
 
 pytestmark = pytest.mark.django_db
 
 ROOM = {
-    "target/contracts/msa.pdf": builders.pdf("Master services agreement with Atos, term to 2026."),
+    "target/contracts/msa.pdf": file_bytes.pdf("Master services agreement with Atos, term to 2026."),
     "target/it/inventory.txt": b"Servers: 12 x Dell R740 running VMware ESXi 6.7.",
-    "target/it/broken.pdf": builders.corrupt_pdf(),
-    "target/it/tool.pdf": builders.windows_exe(),
-    "buyer/strategy.docx": builders.docx("Buyer runs Microsoft 365 E5."),
+    "target/it/broken.pdf": file_bytes.corrupt_pdf(),
+    "target/it/tool.pdf": file_bytes.windows_exe(),
+    "buyer/strategy.docx": file_bytes.docx("Buyer runs Microsoft 365 E5."),
     "deal.json": b'{"name": "x", "target_name": "y"}',
 }
 
@@ -104,7 +104,7 @@ def test_bad_arguments_are_clear_errors(deal, tmp_path):
 def test_defer_stores_pending_and_queues_one_extraction_per_stored_file(
     deal, tmp_path, django_capture_on_commit_callbacks
 ):
-    source = write_folder(tmp_path / "room", {"target/a.txt": b"Alpha.", "target/b.pdf": builders.corrupt_pdf()})
+    source = write_folder(tmp_path / "room", {"target/a.txt": b"Alpha.", "target/b.pdf": file_bytes.corrupt_pdf()})
     with django_capture_on_commit_callbacks(execute=True) as queued:
         output = run(deal.pk, source, "--defer")
     assert "a.txt: stored (text extraction queued)" in output

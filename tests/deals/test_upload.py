@@ -11,7 +11,7 @@ from analysis.models import AuditEvent
 from deals.ingestion import display_name
 from deals.models import Document, DocumentPage, DocumentStatus, Role
 
-from . import builders
+from tests.support import file_bytes
 from .conftest import outcomes
 
 pytestmark = pytest.mark.django_db
@@ -29,15 +29,15 @@ def test_one_upload_refuses_each_bad_file_with_its_reason_and_stores_the_good_on
     settings.DEALIQ_DOCUMENT_MAX_FILE_BYTES = SIZE_LIMIT
     analyst = member(deal, Role.ANALYST)
     client.force_login(analyst)
-    good_pdf = builders.pdf("Firewall: Cisco ASA 5510 at the Hamburg site.", "ERP: SAP ECC 6.0, support ends 2027.")
+    good_pdf = file_bytes.pdf("Firewall: Cisco ASA 5510 at the Hamburg site.", "ERP: SAP ECC 6.0, support ends 2027.")
     bad = {
-        "broken.pdf": (builders.corrupt_pdf(), "damaged"),
-        "locked.pdf": (builders.encrypted_pdf(), "password-protected"),
+        "broken.pdf": (file_bytes.corrupt_pdf(), "damaged"),
+        "locked.pdf": (file_bytes.encrypted_pdf(), "password-protected"),
         "empty.txt": (b"", "empty (0 bytes)"),
         "huge.txt": (b"a" * (SIZE_LIMIT + 1024 * 1024), "the file is 11 MB, over the limit of 10 MB"),
-        "memo.docx": (builders.docx_zip_bomb(), "zip bomb"),
-        "assets.xlsx": (builders.xlsx_with_rows(10**6), "more than 100,000 rows"),
-        "setup.pdf": (builders.windows_exe(), "Windows executable, not a PDF"),
+        "memo.docx": (file_bytes.docx_zip_bomb(), "zip bomb"),
+        "assets.xlsx": (file_bytes.xlsx_with_rows(10**6), "more than 100,000 rows"),
+        "setup.pdf": (file_bytes.windows_exe(), "Windows executable, not a PDF"),
         "../../etc/passwd.txt": (b"root:x:0:0:root:/root:/bin/bash\n", "folder path"),
         "report\x00.txt": (b"harmless text with a NUL in its name", "control characters"),
         "invoice\u202etxt.exe.txt": (b"harmless text with a bidi override in its name", "right-to-left override"),
@@ -108,7 +108,7 @@ def test_manager_may_upload_and_anonymous_is_sent_to_login(client, deal, member,
 def test_upload_checks_csrf(deal, member):
     from django.test import Client
 
-    from .builders import multipart
+    from tests.support.file_bytes import multipart
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(member(deal, Role.ANALYST))
@@ -132,7 +132,7 @@ def test_form_errors_are_shown_not_raised(client, deal, member, upload, settings
 def test_a_50000_row_asset_inventory_fits_the_default_limits(deal, upload, member, client):
     client.force_login(member(deal, Role.ANALYST))
 
-    response = upload(deal, "target", [("cmdb-export.xlsx", builders.asset_inventory_xlsx(50_000))])
+    response = upload(deal, "target", [("cmdb-export.xlsx", file_bytes.asset_inventory_xlsx(50_000))])
 
     assert outcomes(response)["cmdb-export.xlsx"][0] == "stored", outcomes(response)
     document = Document.objects.get(deal=deal, filename="cmdb-export.xlsx")
@@ -156,8 +156,8 @@ def test_a_data_room_zip_uploaded_on_the_page_goes_where_its_folders_say(deal, u
     client.force_login(member(deal, Role.ANALYST))
     room = _zip({
         "target/it/inventory.txt": b"Servers: 12 x Dell R740 running VMware ESXi 6.7.",
-        "target/it/broken.pdf": builders.corrupt_pdf(),
-        "buyer/strategy.docx": builders.docx("Buyer runs Microsoft 365 E5."),
+        "target/it/broken.pdf": file_bytes.corrupt_pdf(),
+        "buyer/strategy.docx": file_bytes.docx("Buyer runs Microsoft 365 E5."),
         "deal.json": b"{}",
     })
 
@@ -197,7 +197,7 @@ def test_an_upload_over_the_limit_is_stopped_while_streaming(deal, member, setti
 
     from deals.views import upload_documents
 
-    from .builders import multipart
+    from tests.support.file_bytes import multipart
 
     settings.DEALIQ_DOCUMENT_MAX_FILE_BYTES = 1024 * 1024
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)

@@ -13,7 +13,7 @@ from deals.models import Document, DocumentStatus, Role
 from workers.document_tasks import extract_document, finish_upload
 
 from ..support.worker import RealStack, require_real_stack
-from . import builders
+from tests.support import file_bytes
 from .conftest import outcomes
 
 
@@ -24,8 +24,8 @@ def test_deferred_upload_stores_pending_and_the_task_marks_extracted_or_failed(
     settings.DEALIQ_DOCUMENT_EXTRACT_INLINE = False
     client.force_login(member(deal, Role.ANALYST))
     files = [
-        ("plan.pdf", builders.pdf("Cloud migration to Azure planned for 2026.")),
-        ("broken.pdf", builders.corrupt_pdf()),
+        ("plan.pdf", file_bytes.pdf("Cloud migration to Azure planned for 2026.")),
+        ("broken.pdf", file_bytes.corrupt_pdf()),
         ("empty.txt", b""),  # refused before storing, even when deferred
     ]
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -72,8 +72,8 @@ def test_a_real_worker_extracts_uploaded_documents(deal, settings):
     require_real_stack()
     settings.DEALIQ_DOCUMENT_EXTRACT_INLINE = False
     results = [
-        store_document(deal, "target", "plan.pdf", builders.pdf("Cloud migration to Azure.", "Budget 2 MEUR.")),
-        store_document(deal, "target", "tool.pdf", builders.windows_exe()),
+        store_document(deal, "target", "plan.pdf", file_bytes.pdf("Cloud migration to Azure.", "Budget 2 MEUR.")),
+        store_document(deal, "target", "tool.pdf", file_bytes.windows_exe()),
     ]
     with RealStack() as stack:
         worker = stack.start_worker(concurrency=2)

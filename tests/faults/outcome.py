@@ -18,7 +18,7 @@ PAGES = {
 def start_runs(n: int, domains: list[str], *, prefix: str) -> list[int]:
     from workers.pipeline import start_run
 
-    from ..support.small_deals import make_small_deal
+    from tests.factories import make_small_deal
 
     return [start_run(make_small_deal(f"{prefix} {i}", pages=PAGES), engine="offline", domains=domains).pk
             for i in range(n)]

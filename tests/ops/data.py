@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from analysis.models import (
@@ -19,26 +18,20 @@ from analysis.models import (
 )
 from analysis.services.audit import record_event
 from analysis.services.runs import create_run
-from deals.models import Deal, DealMembership, Document, DocumentPage, DocumentStatus
+from tests.factories import DealFactory, DocumentFactory, MembershipFactory, UserFactory
 
 
 def populate(suffix: str = "") -> dict:
-    User = get_user_model()
-    owner = User.objects.create_user(f"owner{suffix}", password="pw-owner")
-    viewer = User.objects.create_user(f"viewer{suffix}", password="pw-viewer")
-    deal = Deal.objects.create(name=f"Backup deal{suffix}", target_name="Target Co", buyer_name="Buyer Co", owner=owner)
-    DealMembership.objects.create(deal=deal, user=owner, role="manager")
-    DealMembership.objects.create(deal=deal, user=viewer, role="viewer")
-    docs = []
-    for n, entity in enumerate(("target", "buyer")):
-        doc = Document.objects.create(
-            deal=deal, entity=entity, filename=f"inventory-{entity}.txt", sha256=f"{n}" * 64,
-            size=100, status=DocumentStatus.EXTRACTED, page_count=2,
-        )
-        DocumentPage.objects.bulk_create(
-            [DocumentPage(document=doc, number=i, text=f"{entity} page {i}: Windows Server 2012") for i in (1, 2)]
-        )
-        docs.append(doc)
+    owner = UserFactory(username=f"owner{suffix}", password="pw-owner")
+    viewer = UserFactory(username=f"viewer{suffix}", password="pw-viewer")
+    deal = DealFactory(name=f"Backup deal{suffix}", target_name="Target Co", buyer_name="Buyer Co", owner=owner)
+    MembershipFactory(deal=deal, user=owner, role="manager")
+    MembershipFactory(deal=deal, user=viewer, role="viewer")
+    docs = [
+        DocumentFactory(deal=deal, entity=entity, filename=f"inventory-{entity}.txt", size=100,
+                        pages=[f"{entity} page {i}: Windows Server 2012" for i in (1, 2)])
+        for entity in ("target", "buyer")
+    ]
     batch = AnalysisBatch.objects.create(name=f"nightly{suffix}", created_by=owner)
     run = create_run(deal, engine="offline", domains=["infrastructure", "network"], triggered_by=owner, batch=batch)
     step = RunStep.objects.filter(run=run).first()

@@ -5,13 +5,13 @@ model's facts exactly as they would from the offline engine's."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 
 from analysis.models import FactFindingLink, Finding, RunStatus
 from dealiq.engines.anthropic_engine.tools import DISCOVERY_TOOL_NAME
-from deals.models import Deal, Document, DocumentPage, DocumentStatus
+from deals.models import Deal, Document
+from tests.factories import DealFactory, DocumentFactory
 from workers.pipeline import start_run
 
 from ..fakes.fixtures import fake_anthropic  # noqa: F401  (pytest fixture)
@@ -27,12 +27,7 @@ BUYER_NETWORK = "Buyer network standards. The corporate WAN uses 172.20.128.0/17
 
 
 def _document(deal: Deal, entity: str, filename: str, text: str) -> Document:
-    document = Document.objects.create(
-        deal=deal, entity=entity, filename=filename, sha256=hashlib.sha256(text.encode()).hexdigest(), size=len(text),
-        status=DocumentStatus.EXTRACTED, page_count=1,
-    )
-    DocumentPage.objects.create(document=document, number=1, text=text)
-    return document
+    return DocumentFactory(deal=deal, entity=entity, filename=filename, pages=[text])
 
 
 def _fact(document: Document, category: str, item: str, evidence: str, **details: str) -> dict:
@@ -50,7 +45,7 @@ def _discovery(domain: str, entity: str):
 
 @pytest.mark.slow
 def test_the_layer_reasons_over_model_extracted_facts(claude_settings, fake_anthropic):  # noqa: F811
-    deal = Deal.objects.create(
+    deal = DealFactory(
         name="Osprey", target_name="Osprey Valves", buyer_name="Kestrel Group", deal_type="acquisition",
         reference_date=dt.date(2026, 12, 15),
     )

@@ -18,7 +18,7 @@ from workers.pipeline import requeue_run
 from workers.watchdog import check_stalled_runs
 
 from ..support.services import service_missing
-from ..support.small_deals import make_small_deal
+from tests.factories import make_small_deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T, B, REASON = StepKind.DISCOVER_TARGET, StepKind.DISCOVER_BUYER, StepKind.REASON

@@ -28,7 +28,7 @@ from deals.models import Role
 from workers.pipeline import cancel_run, requeue_run, start_batch, start_run
 from workers.watchdog import check_stalled_runs
 
-from ..support.small_deals import make_small_deal
+from tests.factories import make_small_deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

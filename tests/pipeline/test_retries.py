@@ -10,7 +10,7 @@ from analysis.models import AuditEvent, EngineCall, Fact, Finding, Gap, RunStatu
 from workers.pipeline import requeue_run, start_run
 from workers.retry import backoff
 
-from ..support.small_deals import make_small_deal
+from tests.factories import make_small_deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

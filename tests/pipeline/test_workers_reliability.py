@@ -27,7 +27,7 @@ from workers.pipeline import cancel_run, requeue_run, start_batch, start_run
 from workers.watchdog import check_stalled_runs
 
 from ..support.fake_provider import max_in_any_window
-from ..support.small_deals import make_small_deal
+from tests.factories import make_small_deal
 from ..support.worker import RealStack, require_real_stack
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.serial]

@@ -4,7 +4,7 @@ import pytest
 
 from deals.models import Role
 
-from .builders import make_deal, persist_run, sample_results
+from tests.factories import make_deal, persist_run, sample_results
 
 
 @pytest.fixture(autouse=True)

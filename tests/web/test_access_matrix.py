@@ -44,7 +44,7 @@ from analysis.models import (
 )
 from deals.models import DealMembership, DocumentPage, Role
 
-from .builders import fact, finding, gap, make_deal, make_document, persist_run
+from tests.factories import MembershipFactory, UserFactory, fact, finding, gap, make_deal, make_document, persist_run
 
 pytestmark = pytest.mark.django_db
 
@@ -300,9 +300,9 @@ def admin_rules() -> dict[str, list[Rule]]:
 
 def build_side(name: str, mark: str, boss, users_by_role: dict) -> dict:
     deal = make_deal(name)
-    DealMembership.objects.create(deal=deal, user=boss, role=Role.MANAGER)
+    MembershipFactory(deal=deal, user=boss, role=Role.MANAGER)
     for role, user in users_by_role.items():
-        DealMembership.objects.create(deal=deal, user=user, role=role)
+        MembershipFactory(deal=deal, user=user, role=role)
     doc = make_document(deal, "target", [f"The ERP is {mark}.", "Firewalls: FortiOS 6.0 at 12 sites."])
     doc.file.save("inventory.txt", ContentFile(f"The ERP is {mark}.".encode()), save=True)
     erp = fact(doc, "applications", "erp", mark, f"The ERP is {mark}.")
@@ -333,7 +333,7 @@ def matrix_data(db):
     staff_perms = Permission.objects.filter(content_type__app_label__in=["deals", "analysis"])
 
     def user(username, staff=False):
-        u = User.objects.create_user(username=username, password="pw", is_staff=staff)
+        u = UserFactory(username=username, password="pw", is_staff=staff)
         if staff:
             u.user_permissions.add(*staff_perms)
         return u
@@ -345,7 +345,7 @@ def matrix_data(db):
     }
     own = build_side(OWN_NAME, OWN_MARK, users["manager"], {
         Role.VIEWER: users["viewer"], Role.ANALYST: users["analyst"]})
-    DealMembership.objects.create(deal=own["deal"], user=users["staff_viewer"], role=Role.VIEWER)
+    MembershipFactory(deal=own["deal"], user=users["staff_viewer"], role=Role.VIEWER)
     foreign_boss = user("osprey_boss", staff=True)
     foreign = build_side(FOREIGN_NAME, FOREIGN_MARK, foreign_boss, {Role.VIEWER: user("osprey_viewer")})
     from django.contrib.auth.models import Group

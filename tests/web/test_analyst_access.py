@@ -104,7 +104,7 @@ def test_unknown_export_kind_and_domain_are_404(client, falcon, people):
 
 
 def test_objects_of_another_deal_are_404(client, falcon, people, member):
-    from .builders import make_deal, persist_run, sample_results
+    from tests.factories import make_deal, persist_run, sample_results
 
     other = make_deal("Other")
     other_run = persist_run(other, *sample_results(other))

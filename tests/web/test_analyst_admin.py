@@ -11,7 +11,7 @@ from django.urls import reverse
 from analysis.models import Fact, Gap, RunStatus
 from deals.models import Role
 
-from .builders import make_deal, persist_run, sample_results
+from tests.factories import make_deal, persist_run, sample_results
 
 pytestmark = pytest.mark.django_db
 

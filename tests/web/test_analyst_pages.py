@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from analysis.models import Fact, Finding, RunStatus
 from analysis.services.dashboard import DIFFERENT, SAME, TARGET_ONLY, VERSION_GAP, overlap_map
 
-from .builders import fact, finding, gap, make_document, persist_run
+from tests.factories import fact, finding, gap, make_document, persist_run
 
 pytestmark = pytest.mark.django_db
 

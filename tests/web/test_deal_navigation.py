@@ -10,7 +10,7 @@ from django.urls import reverse
 from analysis.models import AuditEvent, Finding, Notification
 from analysis.services.reviews import ReviewInput, review_finding
 
-from .builders import persist_run
+from tests.factories import persist_run
 
 pytestmark = pytest.mark.django_db
 

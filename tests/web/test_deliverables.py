@@ -18,7 +18,7 @@ from analysis.services.runs import create_run
 from dealiq.engines.offline.engine import OfflineEngine
 from dealiq.schemas import DiscoveryRequest
 
-from .builders import fact, gap, make_deal, make_document, persist_run
+from tests.factories import fact, gap, make_deal, make_document, persist_run
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from analysis.filters import filtered
 from analysis.models import AuditEvent, Finding, FindingReview, Notification
 from analysis.services.reviews import ReviewInput, review_finding, reviewed_values, with_reviewed_values
 
-from .builders import persist_run
+from tests.factories import persist_run
 
 pytestmark = pytest.mark.django_db
 

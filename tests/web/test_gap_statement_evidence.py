@@ -9,7 +9,7 @@ from analysis.models import Gap
 from deals.models import Role
 from dealiq.schemas import GapItem
 
-from .builders import gap, make_deal, make_document, persist_run
+from tests.factories import gap, make_deal, make_document, persist_run
 
 pytestmark = pytest.mark.django_db
 

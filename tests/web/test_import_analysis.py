@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from analysis.models import Fact, FactFindingLink, Finding, Gap, RunOrigin, RunStatus
 
-from .builders import make_deal, make_document
+from tests.factories import make_deal, make_document
 
 pytestmark = pytest.mark.django_db
 

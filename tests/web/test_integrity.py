@@ -15,7 +15,7 @@ from analysis.services.verification import verify_fact
 from deals.models import DealMembership, Role
 from workers.pipeline import start_run
 
-from .builders import fact, make_deal, make_document, persist_run, sample_results
+from tests.factories import fact, make_deal, make_document, persist_run, sample_results
 
 pytestmark = pytest.mark.django_db
 

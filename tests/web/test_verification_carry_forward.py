@@ -10,7 +10,7 @@ from deals.ingestion import store_document
 from deals.models import Role
 from workers.pipeline import start_run
 
-from .builders import fact, gap, make_deal, make_document, persist_run
+from tests.factories import fact, gap, make_deal, make_document, persist_run
 
 
 @pytest.mark.django_db

@@ -1,33 +1,113 @@
-"""Deals with documents and completed runs for the analyst-page tests, written through the real services
-(create_run, upsert_discovery/upsert_reasoning — so carry-forward runs — and finalize_run)."""
+"""The one set of test data builders: factory_boy factories for users, deals, memberships and documents
+(with their pages), and the result builders that write runs through the real services.
+
+Model rows come from the factories (`DealFactory(name=…)`, `DocumentFactory(deal=…, pages=[…])`); a run's
+facts, gaps and findings are built as the engine's schema items (`fact`, `gap`, `finding`) and persisted with
+`persist_run`, through create_run, upsert_discovery/upsert_reasoning and finalize_run — so carry-forward,
+keys and counts are the production ones.
+"""
 from __future__ import annotations
 
 import hashlib
-import itertools
+
+import factory
+from django.contrib.auth import get_user_model
 
 from analysis.models import RunStatus, RunStep, StepStatus
 from analysis.services.finalize import finalize_run
 from analysis.services.persist import upsert_discovery, upsert_reasoning
 from analysis.services.runs import create_run
 from dealiq.schemas import DiscoveryResult, FactItem, FactLink, FindingItem, GapItem, ReasoningResult
-from deals.models import Deal, Document, DocumentPage
-
-_seq = itertools.count(1)
+from deals.models import Deal, DealMembership, Document, DocumentPage, DocumentStatus, Role
 
 
-def make_deal(name: str = "Project Falcon") -> Deal:
-    return Deal.objects.create(name=name, target_name="Falcon Ltd", buyer_name="Hawk plc")
+# --- model factories -----------------------------------------------------------------------------------
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user whose password is "pw-<username>"."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+
+    @factory.post_generation
+    def password(user, create, extracted, **kwargs):
+        user.set_password(extracted or f"pw-{user.username}")
+        if create:
+            user.save(update_fields=["password"])
+
+
+class DealFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Deal
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    target_name = "Falcon Ltd"
+    buyer_name = "Hawk plc"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DealMembership
+
+    deal = factory.SubFactory(DealFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.ANALYST
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """An extracted document; `pages=[text, …]` writes its DocumentPage rows and page count."""
+
+    class Meta:
+        model = Document
+        skip_postgeneration_save = True
+
+    deal = factory.SubFactory(DealFactory)
+    entity = "target"
+    filename = factory.Sequence(lambda n: f"document-{n}.txt")
+    sha256 = factory.Sequence(lambda n: hashlib.sha256(f"document {n}".encode()).hexdigest())
+    status = DocumentStatus.EXTRACTED
+    version = 1
+    size = 0
+    page_count = 0
+
+    @factory.post_generation
+    def pages(document, create, extracted, **kwargs):
+        texts = list(extracted or [])
+        if not texts or not create:
+            return
+        DocumentPage.objects.bulk_create(
+            [DocumentPage(document=document, number=i, text=text) for i, text in enumerate(texts, 1)]
+        )
+        document.page_count = len(texts)
+        document.size = document.size or sum(len(t) for t in texts)
+        document.save(update_fields=["page_count", "size"])
+
+
+def make_deal(name: str = "Project Falcon", **fields) -> Deal:
+    return DealFactory(name=name, **fields)
 
 
 def make_document(deal: Deal, entity: str, pages: list[str], filename: str = "inventory.txt") -> Document:
-    n = next(_seq)
-    doc = Document.objects.create(
-        deal=deal, entity=entity, filename=filename, sha256=hashlib.sha256(f"{n}{pages}".encode()).hexdigest(),
-        status="extracted", page_count=len(pages), version=1,
-    )
-    DocumentPage.objects.bulk_create([DocumentPage(document=doc, number=i, text=t) for i, t in enumerate(pages, 1)])
-    return doc
+    return DocumentFactory(deal=deal, entity=entity, pages=pages, filename=filename)
 
+
+def make_small_deal(name: str, *, pages: dict[str, list[str]] | None = None) -> Deal:
+    """A deal with one short extracted document per entity (pages: entity → page texts)."""
+    pages = pages or {
+        "target": [f"{name} target runs SAP ECC 6.0 on premises with Windows Server 2012 R2."],
+        "buyer": [f"{name} buyer standardises on Microsoft 365 and Entra ID with Okta SSO."],
+    }
+    deal = DealFactory(name=name, target_name=f"{name} Target", buyer_name=f"{name} Buyer")
+    for entity, texts in pages.items():
+        DocumentFactory(deal=deal, entity=entity, filename=f"{entity}-overview.txt", pages=texts)
+    return deal
+
+
+# --- results, as the engines return them ------------------------------------------------------------------
 
 def fact(doc: Document, domain: str, category: str, item: str, evidence: str, page: int = 1, entity=None, **details):
     return FactItem(entity=entity or doc.entity, domain=domain, category=category, item=item, evidence=evidence,
