@@ -7,7 +7,7 @@ from django.core.management import call_command
 from analysis.models import AnalysisBatch, AnalysisRun, AuditEvent, EngineCall, Fact
 from analysis.services.audit import record_event
 from analysis.services.runs import RunStateError
-from workers.ops.disk import InsufficientDiskSpace, ensure_disk_space
+from workers.ops.disk import InsufficientDiskSpace, disk_usage, ensure_disk_space
 from workers.pipeline import start_batch, start_run
 
 from .data import age_rows, populate
@@ -30,9 +30,13 @@ def test_start_run_refuses_when_disk_is_low_and_writes_nothing(settings):
     assert AnalysisBatch.objects.count() == batches_before
 
 
-def test_disk_preflight_passes_with_room(settings):
+def test_disk_preflight_passes_with_room_and_names_the_fullest_filesystem(settings, tmp_path):
     settings.DEALIQ_MIN_FREE_DISK_MB = 1
-    ensure_disk_space()
+    fullest = ensure_disk_space()
+    assert fullest.free_bytes >= 1024 * 1024
+    assert fullest.path == min(disk_usage(), key=lambda u: u.free_bytes).path  # other writers move bytes, not mounts
+    with pytest.raises(InsufficientDiskSpace, match=str(fullest.path)):
+        ensure_disk_space(minimum_mb=fullest.free_bytes // (1024 * 1024) + 1024)
 
 
 @pytest.mark.django_db

@@ -64,8 +64,8 @@ def lowest_free() -> DiskUsage:
     return min(disk_usage(), key=lambda u: u.free_bytes)
 
 
-def ensure_disk_space(minimum_mb: int | None = None) -> None:
-    """Raise InsufficientDiskSpace when any watched filesystem has less than the minimum free."""
+def ensure_disk_space(minimum_mb: int | None = None) -> DiskUsage:
+    """The fullest watched filesystem; InsufficientDiskSpace when it has less than the minimum free."""
     minimum_mb = settings.DEALIQ_MIN_FREE_DISK_MB if minimum_mb is None else minimum_mb
     low = lowest_free()
     if low.free_bytes < minimum_mb * MB:
@@ -73,3 +73,4 @@ def ensure_disk_space(minimum_mb: int | None = None) -> None:
             f"Not enough free disk space to start an analysis: {low.free_mb} MB free on {low.path}, "
             f"at least {minimum_mb} MB needed (DEALIQ_MIN_FREE_DISK_MB). Free some space or ask an operator."
         )
+    return low
