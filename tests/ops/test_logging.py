@@ -18,8 +18,8 @@ from .engines import LONG_ERROR
 
 
 @pytest.fixture
-def long_error_engine(monkeypatch):
-    monkeypatch.setenv("DEALIQ_EXTRA_ENGINES", "long-error=tests.ops.engines:LongErrorEngine")
+def long_error_engine():
+    """"long-error" is one of the test engines config/settings/test.py registers."""
 
 
 @pytest.fixture
