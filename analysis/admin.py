@@ -4,7 +4,6 @@ from django.http import Http404
 from deals.admin_scope import DealScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, related_only
 
 from . import admin_actions, admin_results
-
 from .models import (
     AnalysisBatch,
     AnalysisRun,
@@ -17,7 +16,6 @@ from .models import (
     Notification,
     RunStep,
 )
-
 
 # Runs, steps, results and events are written by the pipeline and the analysts' services (which audit);
 # in the admin they are read-only, and decisions go through the actions below (the same services).

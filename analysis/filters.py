@@ -8,7 +8,17 @@ import django_filters as df
 from django import forms
 
 from .models import (
-    DomainChoice, Fact, Finding, FindingType, Gap, Importance, Phase, ReviewDecision, Severity, VdrStatus, Verification,
+    DomainChoice,
+    Fact,
+    Finding,
+    FindingType,
+    Gap,
+    Importance,
+    Phase,
+    ReviewDecision,
+    Severity,
+    VdrStatus,
+    Verification,
 )
 from .services.reviews import with_reviewed_values
 from .services.search import search_facts, search_text

@@ -16,12 +16,12 @@ from django.views.generic import FormView, ListView, TemplateView
 from workers.document_tasks import finish_upload
 
 from .access import get_deal_for
-from .membership import MembershipError, create_deal, remove_member, set_member_role
+from .curation import CurationError, move_to_entity, restore_document, withdraw_document
 from .dataroom import import_uploaded_archive
 from .forms import DealForm, UploadForm
 from .highlight import highlight, quote_pattern
 from .ingestion import document_limits, store_uploaded_file
-from .curation import CurationError, move_to_entity, restore_document, withdraw_document
+from .membership import MembershipError, create_deal, remove_member, set_member_role
 from .models import Deal, Document, DocumentStatus, Entity, Role
 from .uploads import install_original_name_handler, original_name
 

@@ -22,6 +22,7 @@ from .choices import (
     choices_check,
 )
 
+
 class UsageFields(models.Model):
     """Token usage and cost, summed per call, step, run and batch."""
 

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView, View
 from dealiq.alignment import align, tokenize
 from deals.models import DocumentPage, Role
 
-from ..models import AuditEvent, Fact, FactFindingLink, Finding, Gap, Phase, ReviewDecision, Severity
+from ..models import Fact, FactFindingLink, Finding, Gap, Phase, ReviewDecision, Severity
 from ..run_context import RunPageMixin
 from ..services.reviews import comments_for, review_history, reviewed_values
 from ..services.verification import fact_decision_history, reject_fact, reopen_gap, reset_fact, resolve_gap, verify_fact

@@ -7,20 +7,19 @@
 """
 from __future__ import annotations
 
+from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils.text import slugify
 from django.views.generic import View
 
-from django.db.models import Case, IntegerField, Value, When
-
 from dealiq.domains import DOMAINS
 
 from ..exports.cost_rollup import cost_rollup_rows
-from ..services.reviewed_values import annotate_reviewed
 from ..exports.writers import csv_chunks, json_chunks, write_workbook
 from ..filters import FILTER_FOR_KIND, base_queryset, filtered
 from ..run_context import RunPageMixin
 from ..services.audit import record_event
+from ..services.reviewed_values import annotate_reviewed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOMAIN_RANK = Case(*(When(domain=d.key, then=Value(i)) for i, d in enumerate(DOMAINS)), default=Value(99),

@@ -11,8 +11,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 from django.utils.dateparse import parse_date
+from django.views import View
 from django.views.generic import TemplateView
 
 from dealiq.schemas import ItemReport

@@ -6,13 +6,12 @@ answers it served (calls and tokens), and DealIQ's records are compared against 
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 
 import pytest
-from django.utils import timezone
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from analysis.models import (
     AnalysisRun,

@@ -446,7 +446,7 @@ def test_every_url_and_action_answers_each_role_as_the_table_says(matrix_data):
                 failures.append(f"{label} {method.upper()} {url} as {role}: shows {leaked}")
 
     seen = set()
-    for key, pattern in pattern_keys():
+    for key, _pattern in pattern_keys():
         seen.add(key)
         if key not in rules:
             failures.append(f"no rule for URL pattern {key!r}")

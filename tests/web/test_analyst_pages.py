@@ -234,7 +234,7 @@ def test_compare_lists_a_bounded_number_of_rows_and_keeps_complete_counts(client
 
 
 def test_exports_csv_json_xlsx_and_vdr_request_list_respect_filters(client, falcon, people):
-    deal, run = falcon[0], falcon[1]
+    deal = falcon[0]
     client.force_login(people["viewer"])
     response = client.get(reverse("analysis:export", args=[deal.pk, "findings", "csv"]), {"severity": "critical"})
     assert response.streaming and "attachment" in response["Content-Disposition"]
@@ -268,7 +268,6 @@ def test_spreadsheet_formula_injection_is_neutralised(client, falcon, people):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN index exists on PostgreSQL only")
 def test_fact_search_expression_matches_the_gin_index(falcon):
     from analysis.filters import filtered
-
     from analysis.models import Fact
     from analysis.services.search import search_facts
 
