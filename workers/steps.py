@@ -38,6 +38,7 @@ from analysis.services.steps import (
     step_is_claimable,
 )
 from dealiq.errors import PermanentError, TransientError
+from dealiq.logcontext import add_log_context, with_step_log_context
 from dealiq.schemas import DiscoveryRequest, ReasoningRequest, SchemaError
 from deals.models import DocumentPage
 
@@ -45,7 +46,6 @@ from . import ratelimit
 from .engines import engine_for
 from .liveness import release_hold
 from .message_batches import ParkedForMessageBatch, prefetch_or_park, uses_message_batches
-from .ops.logcontext import add_log_context, with_step_log_context
 from .retry import backoff
 
 logger = logging.getLogger("dealiq.steps")

@@ -10,7 +10,7 @@ import pytest
 from analysis.models import RunStep, StepKind, StepStatus
 from analysis.services.runs import create_run
 from config.logging import JsonFormatter, TextFormatter, build_logging
-from workers.ops.logcontext import StepContextFilter
+from dealiq.logcontext import StepContextFilter
 from workers.steps import execute_step
 
 from .data import populate

@@ -1,7 +1,7 @@
 """A short-timeout Redis client on the Celery broker, for probes that must never hang."""
 from __future__ import annotations
 
-from config.celery_app import app
+from celery import current_app as app  # the one app (config/celery_app.py), set current when Django loads
 
 
 def broker_url() -> str:
