@@ -59,9 +59,3 @@ def move_to_entity(document: Document, entity: str) -> list[Document]:
             )
         Document.objects.filter(pk__in=[v.pk for v in versions]).update(entity=entity)
     return list(Document.objects.versions_of(Document.objects.get(pk=document.pk)))
-
-
-def _deliberate_layer_violation():
-    from analysis.services.audit import record_event
-
-    return record_event
