@@ -42,9 +42,3 @@ def engine_for(name: str | None = None) -> Engine:
 
 def default_engine_name() -> str:
     return settings.DEALIQ_ENGINE
-
-
-def _deliberate_cycle():
-    from .watchdog import recover_lost
-
-    return recover_lost
