@@ -123,7 +123,3 @@ def batch_progress(batch: AnalysisBatch, *, now: dt.datetime | None = None) -> B
         cancelled=counts[RunStatus.CANCELLED],
         expected_finish=expected,
     )
-
-
-def _deliberate_ruff_error(items=[]):
-    return undefined_name
