@@ -77,7 +77,6 @@ class Deal(models.Model):
     name = models.CharField(max_length=200)
     target_name = models.CharField(max_length=200)
     buyer_name = models.CharField(max_length=200, blank=True)
-    code_name = models.CharField(max_length=50, blank=True)  # deliberately without a migration
     deal_type = models.CharField(max_length=20, choices=DealType.choices, default=DealType.ACQUISITION)
     industry = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=DealStatus.choices, default=DealStatus.ACTIVE)
