@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import ClassVar
 
 from django.conf import settings
@@ -57,7 +58,9 @@ DB_ERRORS = (OperationalError, InterfaceError)
 step_finished = Signal()
 
 
-class SkipReason:
+class SkipReason(StrEnum):
+    """Why a step was not claimed. Callers branch on the member, never on the text (which is for logs)."""
+
     ALREADY_DONE = "already done"
     RUN_FINISHED = "run is no longer active"
     BLOCKED = "an earlier step of this domain is not done"
