@@ -28,6 +28,7 @@ from config.env import (
 )
 from config.logging import build_logging
 from dealiq.engines.anthropic_engine.pricing import DEFAULT_PRICES
+from dealiq.redis_client import is_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("DEALIQ_VAR_DIR", str(BASE_DIR / "var")))
@@ -252,11 +253,11 @@ DEALIQ_RATE_LIMITS = env_rate_limits("DEALIQ_RATE_LIMITS", "anthropic=1000/45000
 DEALIQ_RATE_LIMIT_PERIOD_SECONDS = env_float("DEALIQ_RATE_LIMIT_PERIOD_SECONDS", 60.0)
 # Redis the limiter counts in (default: the broker when it is Redis; else in-process counting).
 DEALIQ_RATE_LIMIT_REDIS_URL = env_str(
-    "DEALIQ_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+    "DEALIQ_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if is_redis_url(CELERY_BROKER_URL) else None
 )
 # Redis the prompt-cache warm-up gate locks in (default: the broker when it is Redis; else a file lock).
 DEALIQ_WARMUP_REDIS_URL = env_str(
-    "DEALIQ_WARMUP_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+    "DEALIQ_WARMUP_REDIS_URL", CELERY_BROKER_URL if is_redis_url(CELERY_BROKER_URL) else None
 )
 # Running steps refresh their heartbeat this often (must stay well below the stale threshold).
 DEALIQ_HEARTBEAT_INTERVAL_SECONDS = env_float(
