@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Max, OuterRef, Subquery
 from django.http import StreamingHttpResponse
 
-from deals.models import Deal, Role
+from deals.access import require_role_on_deals
+from deals.models import Role
 
 from .exports.columns import COLUMNS
 from .exports.writers import _cell, _Echo
@@ -39,13 +39,6 @@ class LatestCompletedRunFilter(admin.SimpleListFilter):
 
 
 RUN_FILTERS = [LatestCompletedRunFilter, ("run", admin.RelatedOnlyFieldListFilter), ("deal", admin.RelatedOnlyFieldListFilter)]
-
-
-def _require_role(user, deal_ids, role: str) -> None:
-    deal_ids = set(deal_ids)
-    allowed = set(Deal.objects.with_role_at_least(user, role).filter(pk__in=deal_ids).values_list("pk", flat=True))
-    if deal_ids - allowed:
-        raise PermissionDenied(f"This action needs the {role} role on every selected deal.")
 
 
 def export_selected_csv(kind: str):
@@ -75,7 +68,7 @@ def _decision_action(decide, *, note: str, done: str, noun: str, name: str, desc
     """An admin action applying one verification service (the same one the pages call) to each row."""
 
     def action(modeladmin, request, queryset):
-        _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
+        require_role_on_deals(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
         for row in queryset:
             decide(row, request.user, note)
         modeladmin.message_user(request, f"{queryset.count()} {noun}(s) {done}.", messages.SUCCESS)

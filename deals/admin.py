@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from .access import require_role_on_deals
 from .admin_scope import DealScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, related_only
 from .membership import MembershipError, make_manager, remove_member, set_member_role, would_leave_no_manager
 from .models import Deal, DealMembership, Document, DocumentPage, Role
@@ -193,10 +194,8 @@ class DocumentAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def requeue_extraction(self, request, queryset):
         from workers.document_tasks import requeue_extraction  # pages floor: admin may dispatch work
 
-        deal_ids = set(queryset.values_list("deal_id", flat=True))
-        allowed = set(Deal.objects.with_role_at_least(request.user, Role.ANALYST).filter(pk__in=deal_ids).values_list("pk", flat=True))
-        if deal_ids - allowed:
-            raise PermissionDenied("This action needs the analyst role on every selected document's deal.")
+        require_role_on_deals(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST,
+                              what="selected document's deal")
         count = requeue_extraction(queryset, actor=request.user)
         self.message_user(request, f"Text extraction queued again for {count} document(s).", messages.SUCCESS)
 
