@@ -19,7 +19,7 @@ from .access import get_deal_for
 from .curation import CurationError, move_to_entity, restore_document, withdraw_document
 from .dataroom import import_uploaded_archive
 from .forms import DealForm, UploadForm
-from .highlight import highlight, quote_pattern
+from .highlight import highlight
 from .ingestion import document_limits, store_uploaded_file
 from .membership import MembershipError, create_deal, remove_member, set_member_role
 from .models import Deal, Document, DocumentStatus, Entity, Role
@@ -210,10 +210,9 @@ class DocumentDetailView(LoginRequiredMixin, TemplateView):
         first = ((wanted or 1) - 1) // PAGES_PER_SCREEN * PAGES_PER_SCREEN + 1
         last = first + PAGES_PER_SCREEN - 1
         quote = self.request.GET.get("q", "").strip()
-        pattern = quote_pattern(quote)
         pages, matches = [], 0
         for page in document.pages.filter(number__gte=first, number__lte=last).order_by("number"):
-            html, found = highlight(page.text, pattern)
+            html, found = highlight(page.text, quote)
             matches += found
             pages.append({"number": page.number, "html": html, "current": page.number == wanted, "matches": found})
         context.update(
