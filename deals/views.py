@@ -95,13 +95,6 @@ class DealListView(LoginRequiredMixin, ListView):
             .order_by("name", "pk")
         )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        context["query_without_page"] = params.urlencode()
-        return context
-
 
 DOCUMENTS_PER_PAGE = 100
 
@@ -133,13 +126,10 @@ def filtered_documents(deal: Deal, params):
 def _documents_context(request, deal: Deal, **extra) -> dict:
     page = Paginator(filtered_documents(deal, request.GET), DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
     shown = [d.pk for d in page.object_list]
-    params = request.GET.copy()
-    params.pop("page", None)
     return {
         "deal": deal,
         "documents": page.object_list,
         "page_obj": page,
-        "query_without_page": params.urlencode(),
         # Which of the shown versions a run started now would read (Document.objects.newest_readable).
         "read_by_new_runs": set(Document.objects.filter(pk__in=shown).newest_readable().values_list("pk", flat=True)),
         "can_upload": deal.user_has_role(request.user, Role.ANALYST),

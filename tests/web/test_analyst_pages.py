@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -155,7 +156,6 @@ def test_pages_paginate_with_a_fixed_number_of_queries(client, falcon, people, d
 
 def test_every_page_title_is_plain_text_and_each_form_appears_once(client, falcon, people):
     """A template block left open swallows the page into <title> (the finding page once did)."""
-    import re
 
     deal, run = falcon[0], falcon[1]
     client.force_login(people["analyst"])
@@ -175,6 +175,16 @@ def test_every_page_title_is_plain_text_and_each_form_appears_once(client, falco
         assert "<" not in title and len(title) < 300, (url, title[:200])
         ids = re.findall(r'<form[^>]* id="([^"]+)"', html)
         assert len(ids) == len(set(ids)), (url, ids)
+
+
+def test_export_links_keep_the_filters_and_drop_the_page(client, falcon, people):
+    deal = falcon[0]
+    client.force_login(people["viewer"])
+    html = body(client.get(reverse("analysis:gaps", args=[deal.pk]), {"importance": "critical", "page": "1"}))
+    csv_link = re.search(r'href="([^"]+)" id="vdr-csv"', html).group(1)
+    assert csv_link == reverse("analysis:export_vdr", args=[deal.pk, "csv"]) + "?importance=critical"
+    bare = body(client.get(reverse("analysis:gaps", args=[deal.pk])))
+    assert f'href="{reverse("analysis:export_vdr", args=[deal.pk, "csv"])}" id="vdr-csv"' in bare
 
 
 def test_fact_detail_links_the_source_page_which_highlights_the_quote(client, falcon, people):
