@@ -94,3 +94,11 @@ def member_event_details(data: Any) -> str:
             value = readable_error(value)
         parts.append(f"{key}: {value}")
     return "; ".join(parts)
+
+
+def record_download(actor, *, deal, run, export: str, filters: dict | None = None) -> AuditEvent:
+    """An export downloaded: the pages' exports and the admin's alike (who took which data out)."""
+    data: dict[str, Any] = {"export": export}
+    if filters is not None:
+        data["filters"] = filters
+    return record_event("export.downloaded", actor=actor, deal=deal, run=run, data=data)

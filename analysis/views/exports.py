@@ -18,7 +18,7 @@ from ..exports.cost_rollup import cost_rollup_rows
 from ..exports.writers import csv_chunks, json_chunks, write_workbook
 from ..filters import FILTER_FOR_KIND, base_queryset, filtered
 from ..run_context import RunPageMixin
-from ..services.audit import record_event
+from ..services.audit import record_download
 from ..services.reviewed_values import annotate_reviewed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,10 +50,8 @@ class _ExportView(RunPageMixin, View):
         return f"{slugify(self.ctx.deal.name) or 'deal'}-run{self.ctx.run.number}-{name}.{ext}"
 
     def audit(self, what: str):
-        record_event(
-            "export.downloaded", actor=self.request.user, deal=self.ctx.deal, run=self.ctx.run,
-            data={"export": what, "filters": {k: v for k, v in self.request.GET.items()}},
-        )
+        record_download(self.request.user, deal=self.ctx.deal, run=self.ctx.run, export=what,
+                        filters=dict(self.request.GET.items()))
 
 
 class KindExportView(_ExportView):
