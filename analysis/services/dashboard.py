@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
+from dealiq.checklist import checklist_topics
+from dealiq.checklist import coverage_grade as engine_grade  # the offline engine's own scale
 from dealiq.domains import DOMAINS
 
 from ..models import AnalysisRun, Fact, Finding, Gap, Importance, Phase, ReviewDecision, Severity
@@ -27,26 +29,11 @@ NOT_ANALYSED = "not analysed"
 
 
 def coverage_grade(share: float | None) -> str:
-    """A ≥ 90 %, B ≥ 75 %, C ≥ 60 %, D ≥ 40 %, else F (dealiq.checklist's grading when it exists)."""
-    if share is None:
-        return "–"
-    try:
-        from dealiq.checklist import coverage_grade as engine_grade  # the offline engine's own scale
-
-        return engine_grade(share)
-    except ImportError:
-        pass
-    for grade, floor in (("A", 0.9), ("B", 0.75), ("C", 0.6), ("D", 0.4)):
-        if share >= floor:
-            return grade
-    return "F"
+    """dealiq.checklist's scale (A ≥ 90 %, B ≥ 75 %, C ≥ 60 %, D ≥ 40 %, else F); "–" without a share."""
+    return "–" if share is None else engine_grade(share)
 
 
 def checklist_topic_count(domain: str) -> int | None:
-    try:
-        from dealiq.checklist import checklist_topics
-    except ImportError:
-        return None
     try:
         return len(checklist_topics(domain)) or None
     except Exception:  # an unknown domain in an older catalogue must not break the page

@@ -19,7 +19,8 @@ from dealiq.domains import DOMAINS
 
 from ..models import AnalysisRun, Finding, FindingType, Gap, Importance, Phase, RunStatus, RunStep, Severity, StepStatus
 from . import dashboard
-from .reviewed_values import Reviewed, annotate_reviewed, reviewed
+from .reviewed_values import Reviewed, reviewed
+from .reviews import with_reviewed_values
 
 TOP_RISKS = 5
 SEVERITY_RANK = {s.value: i for i, s in enumerate(Severity)}
@@ -92,7 +93,7 @@ class KeyMessages:
 
 
 def _items(run: AnalysisRun) -> list[Item]:
-    qs = annotate_reviewed(Finding.objects.for_run(run)).only(
+    qs = with_reviewed_values(Finding.objects.for_run(run)).only(
         "id", "title", "domain", "finding_type", "severity", "phase", "cost_low", "cost_high", "currency",
         "mitigation", "key", "deal_id", "run_id",
     )

@@ -27,6 +27,7 @@ from django.utils import timezone
 from dealiq.schemas import DiscoveryResult, ItemReport, ReasoningResult, Usage
 
 from ..models import (
+    ACTIVE_RUN_STATUSES,
     DISCOVERY_ENTITY,
     SETTLED_STEP_STATUSES,
     STEP_ORDER,
@@ -142,7 +143,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
         run = AnalysisRun.objects.get(pk=run_id)
         if step.status in SETTLED_STEP_STATUSES:
             return ClaimResult(None, SkipReason.ALREADY_DONE)
-        if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        if run.status not in ACTIVE_RUN_STATUSES:
             return ClaimResult(None, SkipReason.RUN_FINISHED)
         if _earlier_steps_unsettled(run_id, domain, kind):
             return ClaimResult(None, SkipReason.BLOCKED)
@@ -185,7 +186,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
 
 
 def _check_fence(run: AnalysisRun, step: RunStep, claim: Claim) -> None:
-    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+    if run.status not in ACTIVE_RUN_STATUSES:
         raise StaleClaim(f"run {run.pk} is {run.status}")
     if step.status != StepStatus.RUNNING or step.attempts != claim.attempt:
         raise StaleClaim(f"step {step.pk} is {step.status} at attempt {step.attempts}, not {claim.attempt}")
@@ -207,7 +208,7 @@ def step_is_claimable(run_id: int, domain: str, kind: str) -> str:
     )
     if row is None or row["status"] in SETTLED_STEP_STATUSES:
         return SkipReason.ALREADY_DONE
-    if row["run__status"] not in (RunStatus.QUEUED, RunStatus.RUNNING):
+    if row["run__status"] not in ACTIVE_RUN_STATUSES:
         return SkipReason.RUN_FINISHED
     if _earlier_steps_unsettled(run_id, domain, kind):
         return SkipReason.BLOCKED

@@ -19,7 +19,7 @@ from ..exports.writers import csv_chunks, json_chunks, write_workbook
 from ..filters import FILTER_FOR_KIND, base_queryset, filtered
 from ..run_context import RunPageMixin
 from ..services.audit import record_download
-from ..services.reviewed_values import annotate_reviewed
+from ..services.reviews import with_reviewed_values
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOMAIN_RANK = Case(*(When(domain=d.key, then=Value(i)) for i, d in enumerate(DOMAINS)), default=Value(99),
@@ -73,7 +73,7 @@ class KindExportView(_ExportView):
 class WorkbookExportView(_ExportView):
     def get(self, request, deal_id):
         run = self.run_or_404()
-        findings = annotate_reviewed(filtered("findings", run, request.GET)[1])
+        findings = with_reviewed_values(filtered("findings", run, request.GET)[1])
         sheets = [
             ("Findings", "findings", findings),
             ("Facts", "facts", filtered("facts", run, request.GET)[1]),
