@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from dealiq.checklist import checklist_topics
 from dealiq.checklist import coverage_grade as engine_grade  # the offline engine's own scale
 from dealiq.domains import DOMAINS
+from deals.models import Entity
 
 from ..models import AnalysisRun, Fact, Finding, Gap, Importance, Phase, ReviewDecision, Severity
 from .reviews import with_reviewed_values
@@ -67,11 +68,11 @@ class DomainRow:
 def domain_rows(run: AnalysisRun) -> list[DomainRow]:
     rows = {d.key: DomainRow(d.key, d.label) for d in DOMAINS}
     facts = Fact.objects.for_run(run)
-    for r in facts.values("domain").annotate(n=Count("id"), topics=Count("category", distinct=True, filter=Q(entity="target"))):
+    for r in facts.values("domain").annotate(n=Count("id"), topics=Count("category", distinct=True, filter=Q(entity=Entity.TARGET))):
         rows[r["domain"]].facts = r["n"]
         rows[r["domain"]].answered_topics = r["topics"]
     for r in Gap.objects.for_run(run).unanswered().values("domain", "importance").annotate(
-        n=Count("id"), target_topics=Count("category", distinct=True, filter=Q(entity="target"))
+        n=Count("id"), target_topics=Count("category", distinct=True, filter=Q(entity=Entity.TARGET))
     ):
         rows[r["domain"]].gaps[r["importance"]] = r["n"]
         rows[r["domain"]].open_topics += r["target_topics"]

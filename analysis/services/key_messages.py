@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from dealiq.domains import DOMAINS
+from deals.models import Entity
 
 from ..models import AnalysisRun, Finding, FindingType, Gap, Importance, Phase, RunStatus, RunStep, Severity, StepStatus
 from . import dashboard
@@ -124,7 +125,7 @@ def key_messages(run: AnalysisRun, context: dict | None = None) -> KeyMessages:
         key=_cost_key,
     )
     tsa = sorted((i for i in items if i.values.phase == Phase.TSA), key=_cost_key)
-    gaps = Gap.objects.for_run(run).filter(entity="target").aggregate(
+    gaps = Gap.objects.for_run(run).filter(entity=Entity.TARGET).aggregate(
         critical_open=Count("id", filter=Q(importance=Importance.CRITICAL, answered_at__isnull=True, resolved_at__isnull=True)),
         answered=Count("id", filter=Q(answered_at__isnull=False)),
     )

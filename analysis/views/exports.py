@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.views.generic import View
 
 from dealiq.domains import DOMAINS
+from deals.models import Entity
 
 from ..exports.cost_rollup import cost_rollup_rows
 from ..exports.writers import csv_chunks, json_chunks, write_workbook
@@ -31,7 +32,7 @@ def vdr_queryset(run, data):
     order and by priority, most important first; the gaps list's filters apply."""
     qs = (
         base_queryset("gaps", run)
-        .filter(entity="target")
+        .filter(entity=Entity.TARGET)
         .with_vdr_status()
         .annotate(domain_rank=DOMAIN_RANK)
         .order_by("domain_rank", "importance_rank", "id")
