@@ -9,12 +9,12 @@ from django.contrib import admin, messages
 from django.db.models import Max, OuterRef, Subquery
 from django.http import StreamingHttpResponse
 
+from audit.services import record_download
 from deals.access import require_role_on_deals
 from deals.models import Role
 
 from .exports.writers import csv_chunks
 from .models import AnalysisRun, RunStatus
-from .services.audit import record_download
 from .services.verification import reject_fact, resolve_gap, verify_fact
 
 

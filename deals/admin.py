@@ -14,7 +14,7 @@ from .models import Deal, DealMembership, Document, DocumentPage, Role
 
 
 def _audit(event_type: str, request, **kwargs) -> None:
-    from analysis.services.audit import record_event  # pages floor: the audit trail lives in analysis
+    from audit.services import record_event  # pages floor
 
     record_event(event_type, actor=request.user, data={"via": "admin", **kwargs.pop("data", {})}, **kwargs)
 

@@ -60,7 +60,7 @@ class MembersView(LoginRequiredMixin, TemplateView):
         return context
 
     def post(self, request, deal_id: int):
-        from analysis.services.audit import record_event  # pages floor: the audit trail lives in analysis
+        from audit.services import record_event  # pages floor
 
         deal = get_deal_for(request.user, deal_id, role=Role.MANAGER)
         try:
@@ -266,7 +266,7 @@ def document_original(request, deal_id: int, doc_id: int):
 @require_POST
 def document_curation(request, deal_id: int, doc_id: int):
     """POST action=withdraw|restore|move: analysts and managers (viewers 403, non-members 404)."""
-    from analysis.services.audit import record_event  # pages floor: the audit trail lives in analysis
+    from audit.services import record_event  # pages floor
 
     deal = get_deal_for(request.user, deal_id, role=Role.ANALYST)
     document = _document_or_404(deal, doc_id)

@@ -17,8 +17,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 
-from analysis.models import EventSeverity
-from analysis.services.audit import record_event
+from audit.models import EventSeverity
+from audit.services import record_event
 from deals.ingestion import (
     Outcome,
     StoreResult,

@@ -5,8 +5,8 @@ not know are shown as "Label: value" pairs, internal ids left out. The stored ro
 """
 from __future__ import annotations
 
-from ..models import AuditEvent
-from .audit import OPERATOR_ONLY_KEYS, readable_error
+from audit.models import AuditEvent
+from audit.services import OPERATOR_ONLY_KEYS, readable_error
 
 EVENT_LABELS = {
     "run.created": "Run created", "run.started": "Run started", "run.completed": "Run completed",

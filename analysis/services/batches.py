@@ -12,8 +12,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from ..models import AnalysisBatch, AnalysisRun, BatchStatus, EventSeverity, Priority, RunStatus
-from .audit import record_event
+from audit.models import EventSeverity
+from audit.services import record_event
+
+from ..models import AnalysisBatch, AnalysisRun, BatchStatus, Priority, RunStatus
 
 
 @dataclass

@@ -24,6 +24,8 @@ from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from audit.models import EventSeverity
+from audit.services import truncate_error, worker_label
 from dealiq.schemas import DiscoveryResult, ItemReport, ReasoningResult, Usage
 
 from ..models import (
@@ -33,14 +35,12 @@ from ..models import (
     STEP_ORDER,
     AnalysisRun,
     EngineCall,
-    EventSeverity,
     RunStatus,
     RunStep,
     StepKind,
     StepStatus,
 )
 from . import lifecycle
-from .audit import truncate_error, worker_label
 from .lifecycle import (  # noqa: F401
     after_step_settled,
     all_domains_finished,

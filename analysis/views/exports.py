@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils.text import slugify
 from django.views.generic import View
 
+from audit.services import record_download
 from dealiq.domains import DOMAINS
 from deals.models import Entity
 
@@ -19,7 +20,6 @@ from ..exports.cost_rollup import cost_rollup_rows
 from ..exports.writers import csv_chunks, json_chunks, write_workbook
 from ..filters import FILTER_FOR_KIND, base_queryset, filtered
 from ..run_context import RunPageMixin
-from ..services.audit import record_download
 from ..services.reviews import with_reviewed_values
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

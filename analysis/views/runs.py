@@ -15,13 +15,14 @@ from django.utils.dateparse import parse_date
 from django.views import View
 from django.views.generic import TemplateView
 
+from audit.models import AuditEvent
+from audit.services import readable_error
 from dealiq.schemas import ItemReport
 from deals.access import get_deal_for
 from deals.models import Role
 from workers.pipeline import cancel_run, requeue_run, start_run
 
-from ..models import ACTIVE_RUN_STATUSES, STEP_ORDER, AnalysisRun, AuditEvent, EngineCall, RunStep
-from ..services.audit import readable_error
+from ..models import ACTIVE_RUN_STATUSES, STEP_ORDER, AnalysisRun, EngineCall, RunStep
 from ..services.audit_text import actor_name, describe, event_label
 from ..services.lifecycle import can_requeue, last_sign_of_life
 from ..services.runs import RunStateError

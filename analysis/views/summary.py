@@ -3,6 +3,7 @@ from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 from django.views.generic import TemplateView, View
 
+from audit.services import record_event
 from dealiq.domains import DOMAINS
 from deals.models import Entity
 
@@ -11,7 +12,6 @@ from ..filters import with_ranks
 from ..models import Finding, Gap, Importance, Phase, RunStatus
 from ..run_context import RunPageMixin
 from ..services import dashboard
-from ..services.audit import record_event
 from ..services.key_messages import key_messages
 
 

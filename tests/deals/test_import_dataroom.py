@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from analysis.models import AuditEvent
+from audit.models import AuditEvent
 from deals.models import Document, DocumentStatus
 
 from . import builders

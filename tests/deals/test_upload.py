@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.urls import reverse
 
-from analysis.models import AuditEvent
+from audit.models import AuditEvent
 from deals.ingestion import display_name
 from deals.models import Document, DocumentPage, DocumentStatus, Role
 

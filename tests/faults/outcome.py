@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from analysis.models import AnalysisRun, AuditEvent, Fact, Finding, Gap, RunStep
+from analysis.models import AnalysisRun, Fact, Finding, Gap, RunStep
+from audit.models import AuditEvent
 
 PAGES = {
     "target": [

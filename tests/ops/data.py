@@ -6,19 +6,10 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from analysis.models import (
-    AnalysisBatch,
-    AuditEvent,
-    EngineCall,
-    Fact,
-    FactFindingLink,
-    Finding,
-    Gap,
-    Notification,
-    RunStep,
-)
-from analysis.services.audit import record_event
+from analysis.models import AnalysisBatch, EngineCall, Fact, FactFindingLink, Finding, Gap, Notification, RunStep
 from analysis.services.runs import create_run
+from audit.models import AuditEvent
+from audit.services import record_event
 from deals.models import Deal, DealMembership, Document, DocumentPage, DocumentStatus
 
 

@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from analysis.models import AuditEvent, EngineCall, Fact, Finding, Gap, RunStatus, RunStep, StepKind, StepStatus
+from analysis.models import EngineCall, Fact, Finding, Gap, RunStatus, RunStep, StepKind, StepStatus
+from audit.models import AuditEvent
 from workers.pipeline import requeue_run, start_run
 from workers.retry import backoff
 

@@ -14,7 +14,6 @@ from analysis.models import (
     FINISHED_RUN_STATUSES,
     AnalysisBatch,
     AnalysisRun,
-    AuditEvent,
     BatchStatus,
     Fact,
     Finding,
@@ -23,6 +22,7 @@ from analysis.models import (
     RunStep,
     StepStatus,
 )
+from audit.models import AuditEvent
 from workers.pipeline import cancel_run, requeue_run, start_batch, start_run
 from workers.watchdog import check_stalled_runs
 

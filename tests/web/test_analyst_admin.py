@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from analysis.models import AuditEvent, Fact, Gap, RunStatus
+from analysis.models import Fact, Gap, RunStatus
+from audit.models import AuditEvent
 from deals.models import Role
 
 from .builders import make_deal, persist_run, sample_results

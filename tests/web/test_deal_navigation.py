@@ -7,8 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from analysis.models import AuditEvent, Finding, Notification
+from analysis.models import Finding, Notification
 from analysis.services.reviews import ReviewInput, review_finding
+from audit.models import AuditEvent
 
 from .builders import persist_run
 

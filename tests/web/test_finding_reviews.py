@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from analysis.filters import filtered
-from analysis.models import AuditEvent, Finding, FindingReview, Notification
+from analysis.models import Finding, FindingReview, Notification
 from analysis.services.reviews import ReviewInput, review_finding, reviewed_values, with_reviewed_values
+from audit.models import AuditEvent
 
 from .builders import persist_run
 

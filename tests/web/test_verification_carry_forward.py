@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from analysis.models import AuditEvent, Fact, Gap, RunStatus, Verification
+from analysis.models import Fact, Gap, RunStatus, Verification
 from analysis.services.verification import reject_fact, resolve_gap, verify_fact
+from audit.models import AuditEvent
 from deals.ingestion import store_document
 from deals.models import Role
 from workers.pipeline import start_run
