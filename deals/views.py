@@ -60,18 +60,14 @@ class MembersView(LoginRequiredMixin, TemplateView):
         return context
 
     def post(self, request, deal_id: int):
-        from audit.services import record_event  # pages floor
-
         deal = get_deal_for(request.user, deal_id, role=Role.MANAGER)
         try:
             if request.POST.get("action") == "remove":
-                gone = remove_member(deal, int(request.POST.get("membership") or 0))
-                record_event("membership.removed", actor=request.user, deal=deal, data={"user": gone.user.get_username()})
+                gone = remove_member(deal, int(request.POST.get("membership") or 0), actor=request.user)
                 messages.success(request, f"{gone.user.get_username()} is no longer on this deal.")
             else:
-                member = set_member_role(deal, request.POST.get("username", ""), request.POST.get("role", ""))
-                record_event("membership.set", actor=request.user, deal=deal,
-                             data={"user": member.user.get_username(), "role": member.role})
+                member = set_member_role(deal, request.POST.get("username", ""), request.POST.get("role", ""),
+                                         actor=request.user)
                 messages.success(request, f"{member.user.get_username()} is {member.get_role_display().lower()} of this deal.")
         except (MembershipError, ValueError) as exc:
             messages.error(request, str(exc))
@@ -266,8 +262,6 @@ def document_original(request, deal_id: int, doc_id: int):
 @require_POST
 def document_curation(request, deal_id: int, doc_id: int):
     """POST action=withdraw|restore|move: analysts and managers (viewers 403, non-members 404)."""
-    from audit.services import record_event  # pages floor
-
     deal = get_deal_for(request.user, deal_id, role=Role.ANALYST)
     document = _document_or_404(deal, doc_id)
     action = request.POST.get("action", "")
@@ -276,19 +270,13 @@ def document_curation(request, deal_id: int, doc_id: int):
         if action == "withdraw":
             reason = request.POST.get("reason", "")
             withdraw_document(document, request.user, reason)
-            record_event("document.withdrawn", actor=request.user, deal=deal, obj=document,
-                         data={"document": label, "entity": document.entity, "reason": reason.strip()})
             messages.success(request, f"{label} withdrawn: runs started from now on do not read it.")
         elif action == "restore":
-            restore_document(document)
-            record_event("document.restored", actor=request.user, deal=deal, obj=document, data={"document": label})
+            restore_document(document, request.user)
             messages.success(request, f"{label} restored: new runs read it again.")
         elif action == "move":
             entity = request.POST.get("entity", "")
-            moved = move_to_entity(document, entity)
-            record_event("document.entity_changed", actor=request.user, deal=deal, obj=document,
-                         data={"document": document.filename, "from": document.entity, "to": entity,
-                               "versions": [d.version for d in moved]})
+            moved = move_to_entity(document, entity, request.user)
             messages.success(
                 request, f"{document.filename} now belongs to the {Entity(entity).label.lower()} "
                 f"({len(moved)} version{'s' if len(moved) != 1 else ''}); runs started from now on read it there."
