@@ -74,3 +74,27 @@ def test_curation_is_audited_by_the_service(boss):
     assert [e.actor for e in events("document.restored")] == [boss]
     [moved] = events("document.entity_changed")
     assert (moved.data["from"], moved.data["to"], moved.data["versions"]) == ("target", "buyer", [1])
+
+
+def test_extraction_outcomes_are_audited(boss):
+    from deals.ingestion import extract_pending_document, reset_for_extraction
+    from deals.models import Document
+
+    from .builders import corrupt_pdf
+
+    deal = create_deal(owner=boss, name="Project Owl", target_name="Owl SA")
+    good = store_document(deal, Entity.TARGET, "inventory.txt", b"SAP ECC 6.0 on 40 servers", extract_inline=False).document
+    bad = store_document(deal, Entity.TARGET, "scan.pdf", corrupt_pdf(), extract_inline=False).document
+    assert extract_pending_document(good.pk) == "extracted"
+    assert extract_pending_document(bad.pk) == "failed"
+    assert extract_pending_document(bad.pk) == "failed"  # a redelivered message: nothing more happens
+    [extracted] = events("document.extracted")
+    assert (extracted.object_id, extracted.data, extracted.actor) == (str(good.pk), {"document": "inventory.txt v1", "pages": 1}, None)
+    assert extracted.actor_label.startswith("worker@")
+    [failed] = events("document.extraction_failed")
+    assert (failed.object_id, failed.severity, failed.deal_id) == (str(bad.pk), "warning", deal.pk)
+    assert failed.data["error"] == Document.objects.get(pk=bad.pk).error
+
+    assert reset_for_extraction(Document.objects.filter(deal=deal), actor=boss) == [bad.pk]
+    [requeued] = events("document.extraction_requeued")
+    assert (requeued.actor, requeued.data) == (boss, {"documents": [bad.pk]})
