@@ -1,5 +1,5 @@
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.production
 # postgresql-client: pg_dump/pg_restore for `manage.py backup` / `restore` (15, like the postgres service).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \

@@ -33,9 +33,10 @@ demo: migrate
 serve: migrate
 	DEBUG=1 $(PY) manage.py serve 127.0.0.1:8000
 
-# Static checks CI runs before the suite: models and migrations agree; the layers and the acyclic
-# workers/ package of .importlinter hold.
+# Static checks CI runs before the suite (.ci/run): ruff (ruff.toml), models and migrations agree, the
+# layers and the acyclic workers/ package of .importlinter hold. Each stops `make check` on its own.
 check: install-dev
+	$(VENV)/bin/ruff check .
 	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 

@@ -1,23 +1,11 @@
 from django.contrib import admin
 from django.http import Http404
 
+from audit.models import AuditEvent
 from deals.admin_scope import DealScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, related_only
 
 from . import admin_actions, admin_results
-
-from .models import (
-    AnalysisBatch,
-    AnalysisRun,
-    AuditEvent,
-    EngineCall,
-    Fact,
-    FactFindingLink,
-    Finding,
-    Gap,
-    Notification,
-    RunStep,
-)
-
+from .models import AnalysisBatch, AnalysisRun, EngineCall, Fact, FactFindingLink, Finding, Gap, Notification, RunStep
 
 # Runs, steps, results and events are written by the pipeline and the analysts' services (which audit);
 # in the admin they are read-only, and decisions go through the actions below (the same services).

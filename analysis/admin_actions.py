@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from deals.models import Deal, Role
+from deals.access import require_role_on_deals
+from deals.models import Role
 from workers.pipeline import REQUEUEABLE, cancel_run, requeue_failed_in_batch, requeue_run, start_batch
 
 from .models import AnalysisRun, Priority
@@ -19,10 +19,7 @@ from .services.runs import RunStateError
 
 
 def require_manager(user, deal_ids) -> None:
-    deal_ids = set(deal_ids)
-    managed = set(Deal.objects.with_role_at_least(user, Role.MANAGER).filter(pk__in=deal_ids).values_list("pk", flat=True))
-    if deal_ids - managed:
-        raise PermissionDenied("This action needs the manager role on every selected deal.")
+    require_role_on_deals(user, deal_ids, Role.MANAGER)
 
 
 def refusals_as_messages(action):

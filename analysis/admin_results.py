@@ -5,19 +5,16 @@ Role rules match the pages: viewers may export; verify/reject/resolve need the a
 selected row's deal (otherwise the whole action is refused — nothing happens half-way)."""
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Max, OuterRef, Subquery
 from django.http import StreamingHttpResponse
 
-from deals.models import Deal, Role
+from audit.services import record_download
+from deals.access import require_role_on_deals
+from deals.models import Role
 
-from .exports.columns import COLUMNS
-from .exports.writers import _cell, _Echo
+from .exports.writers import csv_chunks
 from .models import AnalysisRun, RunStatus
-from .services.audit import record_event
 from .services.verification import reject_fact, resolve_gap, verify_fact
 
 
@@ -41,29 +38,13 @@ class LatestCompletedRunFilter(admin.SimpleListFilter):
 RUN_FILTERS = [LatestCompletedRunFilter, ("run", admin.RelatedOnlyFieldListFilter), ("deal", admin.RelatedOnlyFieldListFilter)]
 
 
-def _require_role(user, deal_ids, role: str) -> None:
-    deal_ids = set(deal_ids)
-    allowed = set(Deal.objects.with_role_at_least(user, role).filter(pk__in=deal_ids).values_list("pk", flat=True))
-    if deal_ids - allowed:
-        raise PermissionDenied(f"This action needs the {role} role on every selected deal.")
-
-
 def export_selected_csv(kind: str):
     @admin.action(description=f"Export selected {kind} as CSV")
     def action(modeladmin, request, queryset):
-        columns = COLUMNS[kind]
         for deal_id, run_id in queryset.order_by().values_list("deal_id", "run_id").distinct():
-            record_event("export.downloaded", actor=request.user, deal=deal_id, run=run_id,
-                         data={"export": f"admin-selected-{kind}.csv"})
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield "\ufeff" + writer.writerow([c.name for c in columns])
-            for row in queryset.select_related("run").iterator(chunk_size=2000):
-                row.run_number = row.run.number
-                yield writer.writerow([_cell(c.value(row)) for c in columns])
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+            record_download(request.user, deal=deal_id, run=run_id, export=f"admin-selected-{kind}.csv")
+        rows = csv_chunks(kind, queryset.select_related("run"), run_number=None)  # the pages' CSV writer
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="selected-{kind}.csv"'
         return response
 
@@ -75,7 +56,7 @@ def _decision_action(decide, *, note: str, done: str, noun: str, name: str, desc
     """An admin action applying one verification service (the same one the pages call) to each row."""
 
     def action(modeladmin, request, queryset):
-        _require_role(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
+        require_role_on_deals(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST)
         for row in queryset:
             decide(row, request.user, note)
         modeladmin.message_user(request, f"{queryset.count()} {noun}(s) {done}.", messages.SUCCESS)

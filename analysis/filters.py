@@ -7,13 +7,23 @@ from __future__ import annotations
 import django_filters as df
 from django import forms
 
+from deals.models import Entity
+
 from .models import (
-    DomainChoice, Fact, Finding, FindingType, Gap, Importance, Phase, ReviewDecision, Severity, VdrStatus, Verification,
+    DomainChoice,
+    Fact,
+    Finding,
+    FindingType,
+    Gap,
+    Importance,
+    Phase,
+    ReviewDecision,
+    Severity,
+    VdrStatus,
+    Verification,
 )
 from .services.reviews import with_reviewed_values
 from .services.search import search_facts, search_text
-
-ENTITY_CHOICES = [("target", "Target"), ("buyer", "Buyer")]
 
 
 def _nulls_last(field: str):
@@ -39,7 +49,7 @@ def _category_label(value: str) -> str:
 
 
 class _Base(df.FilterSet):
-    entity = df.ChoiceFilter(choices=ENTITY_CHOICES, empty_label="Any entity")
+    entity = df.ChoiceFilter(choices=Entity.choices, empty_label="Any entity")
     domain = df.ChoiceFilter(choices=DomainChoice.choices, empty_label="Any domain")
     # Choices are the categories the run has (one DISTINCT query), shown in words, not snake_case.
     category = df.ChoiceFilter(field_name="category", choices=[], empty_label="Any category", label="Category")

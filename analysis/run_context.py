@@ -12,7 +12,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 
 from deals.access import get_deal_for
-from deals.models import Deal, Role
+from deals.models import Deal, Role, role_at_least
 
 from .models import AnalysisRun, RunStatus
 
@@ -27,11 +27,11 @@ class RunContext:
 
     @property
     def can_edit(self) -> bool:
-        return self.role in (Role.ANALYST, Role.MANAGER)
+        return role_at_least(self.role, Role.ANALYST)
 
     @property
     def is_manager(self) -> bool:
-        return self.role == Role.MANAGER
+        return role_at_least(self.role, Role.MANAGER)
 
     @property
     def run_query(self) -> str:

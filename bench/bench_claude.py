@@ -46,7 +46,7 @@ def configure_environment(media_root: Path) -> None:
         "DEALIQ_ENGINE": "anthropic",
         "ANTHROPIC_API_KEY": "sk-ant-fake-bench-key",
         "CELERY_TASK_DEFAULT_QUEUE": "dealiq-bench",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
     })
 
 

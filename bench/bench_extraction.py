@@ -52,7 +52,7 @@ def make_pdf(path: Path, pages: int) -> None:
 
 
 def make_xlsx(path: Path, rows: int) -> None:
-    from tests.deals.builders import asset_inventory_xlsx
+    from tests.support.file_bytes import asset_inventory_xlsx
 
     path.write_bytes(asset_inventory_xlsx(rows))
 

@@ -135,7 +135,7 @@ def main() -> int:
 
     ensure_database(DATABASE_URL, drop_first=args.reload)
     os.environ.update({"DATABASE_URL": DATABASE_URL, "DEBUG": "0", "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
-                       "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "config.settings"})
+                       "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "config.settings.local"})
     os.environ.pop("CELERY_BROKER_URL", None)
     import django
 

@@ -62,7 +62,7 @@ def configure_django(workdir: Path, engine: str) -> None:
         # Eager mode has no beat to collect Message Batches: every call is a direct one.
         "ANTHROPIC_MESSAGE_BATCH_PRIORITIES": "none",
         "DEBUG": "1",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
     })
     sys.path.insert(0, str(ROOT))
     import django

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import logging
 
-from workers.ops.logcontext import CONTEXT_FIELDS
+from dealiq.logcontext import CONTEXT_FIELDS
 
 
 class JsonFormatter(logging.Formatter):
@@ -80,7 +80,7 @@ def build_logging(*, fmt: str, level: str, log_file: str | None, max_bytes: int,
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"step_context": {"()": "workers.ops.logcontext.StepContextFilter"}},
+        "filters": {"step_context": {"()": "dealiq.logcontext.StepContextFilter"}},
         "formatters": {
             "json": {"()": "config.logging.JsonFormatter"},
             "text": {"()": "config.logging.TextFormatter"},

@@ -14,10 +14,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from workers.ops.health import CHECK_NAMES, check_database, health_report
 from workers.ops.metrics import render_metrics
-from prometheus_client import CONTENT_TYPE_LATEST
 
 
 @never_cache

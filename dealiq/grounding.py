@@ -32,6 +32,58 @@ def normalise_text(text: str) -> str:
     return _WS.sub(" ", text).strip().casefold()
 
 
+def normalise_with_offsets(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """normalise_text(text), and for each of its characters the span of `text` it came from — so a match
+    found in the normalised form (the way grounding finds quotes) can be marked in the original.
+
+    Normalised one base character (with its combining marks) at a time; for page text this is the same
+    string as normalise_text (tests/dealiq/test_grounding_spans.py holds them together)."""
+    text = text or ""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        piece = unicodedata.normalize("NFKC", text[i:j]).translate(_LIGATURES).translate(_QUOTES).casefold()
+        for ch in piece:
+            if ch.isspace():  # what _WS (\s) matches: a run becomes one space, none at the ends
+                if out and out[-1] == " ":
+                    spans[-1] = (spans[-1][0], j)
+                elif out:
+                    out.append(" ")
+                    spans.append((i, j))
+            else:
+                out.append(ch)
+                spans.append((i, j))
+        i = j
+    if out and out[-1] == " ":
+        out.pop()
+        spans.pop()
+    return "".join(out), spans
+
+
+def quote_spans(text: str, quote: str, fuzzy: FuzzyThresholds | None = DEFAULT_THRESHOLDS) -> list[tuple[int, int]]:
+    """Where `quote` is in `text` as grounding finds it: every normalised exact match, else the best fuzzy
+    match (one span, the aligner's thresholds), else none. Spans are (start, end) offsets into `text`."""
+    needle = normalise_text(quote)
+    if len(needle) < 3:  # as PageIndex.find_exact
+        return []
+    norm, origin = normalise_with_offsets(text)
+    found, at = [], norm.find(needle)
+    while at != -1:
+        found.append((origin[at][0], origin[at + len(needle) - 1][1]))
+        at = norm.find(needle, at + len(needle))
+    if found or fuzzy is None:
+        return found
+    page_tokens = tokenize(text)
+    match = align([t.norm for t in tokenize(quote)], [t.norm for t in page_tokens], fuzzy)
+    if match is None:
+        return []
+    return [(page_tokens[match.start].start, page_tokens[match.end - 1].end)]
+
+
 @dataclass(frozen=True)
 class GroundedQuote:
     document_id: int

@@ -15,3 +15,12 @@ def get_deal_for(user, deal_id: int, *, role: str = Role.VIEWER) -> Deal:
     if not deal.user_has_role(user, role):
         raise PermissionDenied(f"This needs the {Role(role).label.lower()} role on this deal.")
     return deal
+
+
+def require_role_on_deals(user, deal_ids, role: str, *, what: str = "selected deal") -> None:
+    """Admin actions on many rows: `user` needs at least `role` on every deal behind them, or nothing
+    happens (403) — one query, whatever the number of deals."""
+    deal_ids = set(deal_ids)
+    allowed = set(Deal.objects.with_role_at_least(user, role).filter(pk__in=deal_ids).values_list("pk", flat=True))
+    if deal_ids - allowed:
+        raise PermissionDenied(f"This action needs the {Role(role).label.lower()} role on every {what}.")

@@ -7,14 +7,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from audit.services import record_event
+
+from .access import require_role_on_deals
 from .admin_scope import DealScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, related_only
-from .membership import MembershipError, make_manager, remove_member, set_member_role, would_leave_no_manager
+from .membership import MembershipError, deal_created, remove_member, set_member_role, would_leave_no_manager
 from .models import Deal, DealMembership, Document, DocumentPage, Role
 
 
 def _audit(event_type: str, request, **kwargs) -> None:
-    from analysis.services.audit import record_event  # pages floor: the audit trail lives in analysis
-
     record_event(event_type, actor=request.user, data={"via": "admin", **kwargs.pop("data", {})}, **kwargs)
 
 
@@ -59,10 +60,10 @@ class DealAdmin(DealScopedAdminMixin, admin.ModelAdmin):
         if not change and obj.owner_id is None:
             obj.owner = request.user
         super().save_model(request, obj, form, change)
-        if not change:
-            make_manager(obj, request.user)  # as on the page: the creator manages, and so can see it
-        _audit("deal.changed" if change else "deal.created", request, deal=obj, obj=obj,
-               data={"fields": sorted(form.changed_data)})
+        if change:
+            _audit("deal.changed", request, deal=obj, obj=obj, data={"fields": sorted(form.changed_data)})
+        else:  # as on the page: the creator manages it (and so can see it), and the trail says so
+            deal_created(obj, request.user, via="admin", fields=sorted(form.changed_data))
 
     def delete_model(self, request, obj):
         _audit("deal.deleted", request, object_type="Deal", object_id=obj.pk, data={"name": obj.name})
@@ -167,20 +168,16 @@ class DealMembershipAdmin(DealScopedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied("Changing members needs the manager role on the deal.")
         username = obj.user.get_username() if change else form.cleaned_data["username"]
         try:
-            membership = set_member_role(obj.deal, username, obj.role)
+            membership = set_member_role(obj.deal, username, obj.role, actor=request.user, via="admin")
         except MembershipError as exc:
             raise PermissionDenied(str(exc)) from None
         obj.pk, obj.user, obj.created_at = membership.pk, membership.user, membership.created_at
-        _audit("membership.set", request, deal=obj.deal, obj=membership,
-               data={"user": membership.user.get_username(), "role": membership.role})
 
     def delete_model(self, request, obj):
         try:
-            gone = remove_member(obj.deal, obj.pk)
+            remove_member(obj.deal, obj.pk, actor=request.user, via="admin")
         except MembershipError as exc:
             raise PermissionDenied(str(exc)) from None
-        _audit("membership.removed", request, deal=obj.deal, object_type="DealMembership", object_id=obj.pk,
-               data={"user": gone.user.get_username()})
 
 
 @admin.register(Document)
@@ -198,10 +195,8 @@ class DocumentAdmin(DealScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def requeue_extraction(self, request, queryset):
         from workers.document_tasks import requeue_extraction  # pages floor: admin may dispatch work
 
-        deal_ids = set(queryset.values_list("deal_id", flat=True))
-        allowed = set(Deal.objects.with_role_at_least(request.user, Role.ANALYST).filter(pk__in=deal_ids).values_list("pk", flat=True))
-        if deal_ids - allowed:
-            raise PermissionDenied("This action needs the analyst role on every selected document's deal.")
+        require_role_on_deals(request.user, queryset.values_list("deal_id", flat=True), Role.ANALYST,
+                              what="selected document's deal")
         count = requeue_extraction(queryset, actor=request.user)
         self.message_user(request, f"Text extraction queued again for {count} document(s).", messages.SUCCESS)
 

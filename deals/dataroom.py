@@ -21,8 +21,8 @@ from dealiq.documents import ExtractionError, iter_dataroom
 from dealiq.documents.archive import is_noise, iter_archive, list_archive
 from dealiq.documents.dataroom import entity_of
 
-from .membership import create_deal
 from .ingestion import Outcome, StoreResult, display_name, document_limits, store_document
+from .membership import create_deal
 from .models import Deal
 
 # progress(index, total, entity, path, result): called after every file, skipped ones included.

@@ -1,35 +1,24 @@
-"""Marking a quote in page text with <mark>, the way grounding matched it: whitespace and case ignored."""
+"""Marking a quote in page text with <mark>, where grounding would find it (dealiq.grounding.quote_spans:
+the same normalisation — whitespace, case, ligatures, typographic quotes and dashes — then the same fuzzy
+aligner). The deal's document page and the analysis page-text view both use this one, so a quote that
+grounded highlights on both."""
 from __future__ import annotations
-
-import re
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-_EQUIVALENT = {  # typographic and plain forms a quote and a page may differ in
-    "'": "['‘’]", "‘": "['‘’]", "’": "['‘’]",
-    '"': '["“”]', "“": '["“”]', "”": '["“”]',
-    "-": "[-–—]", "–": "[-–—]", "—": "[-–—]",
-}
-MIN_QUOTE_CHARS = 3
+from dealiq.grounding import quote_spans
 
 
-def quote_pattern(quote: str) -> re.Pattern | None:
-    words = (quote or "").split()
-    if len("".join(words)) < MIN_QUOTE_CHARS:
-        return None
-    parts = ["".join(_EQUIVALENT.get(ch, re.escape(ch)) for ch in word) for word in words]
-    return re.compile(r"\s+".join(parts), re.IGNORECASE)
-
-
-def highlight(text: str, pattern: re.Pattern | None) -> tuple[SafeString, int]:
-    """`text` HTML-escaped with every match of `pattern` wrapped in <mark>; returns (html, matches)."""
-    if pattern is None:
-        return escape(text), 0
-    out, last, count = [], 0, 0
-    for match in pattern.finditer(text):
-        out.append(escape(text[last:match.start()]))
-        out.append(f"<mark>{escape(match.group(0))}</mark>")
-        last, count = match.end(), count + 1
+def highlight(text: str, quote: str, *, first_id: str = "") -> tuple[SafeString, int]:
+    """`text` HTML-escaped with every match of `quote` wrapped in <mark> (the first one with id=`first_id`
+    when given, for a #fragment link); returns (html, number of matches)."""
+    spans = quote_spans(text, quote) if quote else []
+    out, last = [], 0
+    for index, (start, end) in enumerate(spans):
+        attrs = f' id="{escape(first_id)}"' if first_id and index == 0 else ""
+        out.append(escape(text[last:start]))
+        out.append(f"<mark{attrs}>{escape(text[start:end])}</mark>")
+        last = end
     out.append(escape(text[last:]))
-    return mark_safe("".join(out)), count
+    return mark_safe("".join(out)), len(spans)  # every piece is escaped above

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from audit.models import EventSeverity
+from audit.services import record_event
 from dealiq.documents import (
     SUPPORTED_EXTENSIONS,
     EmptyFileError,
@@ -288,15 +290,19 @@ def extract_pending_document(document_id: int, *, limits: Limits | None = None) 
         locked.content_type = extracted.content_type
         locked.error = ""
         locked.save(update_fields=["status", "page_count", "content_type", "error"])
+        record_event("document.extracted", deal=locked.deal_id, obj=locked,
+                     data={"document": f"{locked.filename} v{locked.version}", "pages": locked.page_count})
     return DocumentStatus.EXTRACTED
 
 
-def reset_for_extraction(documents) -> list[int]:
+def reset_for_extraction(documents, *, actor=None) -> list[int]:
     """failed/pending → pending, pages dropped: the ids to queue again (admin "re-queue extraction")."""
     ids = list(documents.filter(status__in=(DocumentStatus.FAILED, DocumentStatus.PENDING)).values_list("pk", flat=True))
     with transaction.atomic():
         DocumentPage.objects.filter(document_id__in=ids).delete()
         Document.objects.filter(pk__in=ids).update(status=DocumentStatus.PENDING, error="", page_count=0)
+        if ids:
+            record_event("document.extraction_requeued", actor=actor, data={"documents": ids})
     return ids
 
 
@@ -305,7 +311,44 @@ def mark_extraction_failed(document_id: int, message: str, *, detail: str | None
     if detail:
         logger.info("extraction of document %s failed: %s (%s)", document_id, message, detail)
     limit = getattr(settings, "DEALIQ_ERROR_MAX_CHARS", 2000)
-    Document.objects.filter(pk=document_id, status=DocumentStatus.PENDING).update(
-        status=DocumentStatus.FAILED, error=message[:limit]
-    )
+    with transaction.atomic():
+        failed = Document.objects.filter(pk=document_id, status=DocumentStatus.PENDING).update(
+            status=DocumentStatus.FAILED, error=message[:limit]
+        )
+        if failed:
+            document = Document.objects.get(pk=document_id)
+            record_event("document.extraction_failed", deal=document.deal_id, obj=document,
+                         severity=EventSeverity.WARNING,
+                         data={"document": f"{document.filename} v{document.version}", "error": message[:limit]})
     return DocumentStatus.FAILED
+
+
+def record_upload(results: list[StoreResult], *, deal, actor=None, source: str = "upload") -> None:
+    """The audit trail of one upload or data-room import: every file stored, every file refused."""
+    for result in results:
+        document = result.document
+        if result.stored and document is not None:
+            record_event(
+                "document.uploaded",
+                actor=actor,
+                deal=deal,
+                obj=document,
+                data={
+                    "source": source,
+                    "outcome": result.outcome,
+                    "filename": document.filename,
+                    "original_name": document.original_name,
+                    "entity": document.entity,
+                    "version": document.version,
+                    "sha256": document.sha256,
+                    "status": document.status,
+                },
+            )
+        elif result.outcome == Outcome.REJECTED:
+            record_event(
+                "document.rejected",
+                actor=actor,
+                deal=deal,
+                severity=EventSeverity.WARNING,
+                data={"source": source, "filename": result.filename[:500], "reason": result.message},
+            )

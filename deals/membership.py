@@ -1,10 +1,13 @@
 """Who is on a deal: creating one (its creator manages it) and managing its members.
 
-One home for the pages, the admin and the data-room import."""
+One home for the pages, the admin and the data-room import; each change records its audit event in its
+own transaction (`via` says which door it came through when not the pages, e.g. "admin")."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+
+from audit.services import record_event
 
 from .models import Deal, DealMembership, Role
 
@@ -16,12 +19,24 @@ def make_manager(deal: Deal, user) -> None:
 
 
 @transaction.atomic
-def create_deal(*, owner, **fields) -> Deal:
+def create_deal(*, owner, via: str = "", **fields) -> Deal:
     """A new deal owned and managed by `owner` — without the membership a non-superuser could not even
     see the deal they just made."""
     deal = Deal.objects.create(owner=owner if getattr(owner, "is_authenticated", False) else None, **fields)
-    make_manager(deal, owner)
+    deal_created(deal, owner, via=via, fields=sorted(fields))
     return deal
+
+
+@transaction.atomic
+def deal_created(deal: Deal, creator, *, via: str = "", fields=()) -> None:
+    """What follows a new deal wherever it was saved (create_deal; the admin's own form saves the row
+    itself): its creator manages it, and the audit trail says who made it."""
+    make_manager(deal, creator)
+    record_event("deal.created", actor=creator, deal=deal, obj=deal, data=_via({"fields": list(fields)}, via))
+
+
+def _via(data: dict, via: str) -> dict:
+    return {"via": via, **data} if via else data
 
 
 class MembershipError(ValueError):
@@ -29,7 +44,7 @@ class MembershipError(ValueError):
 
 
 @transaction.atomic
-def set_member_role(deal: Deal, username: str, role: str) -> DealMembership:
+def set_member_role(deal: Deal, username: str, role: str, *, actor=None, via: str = "") -> DealMembership:
     """Add the user called `username` to the deal with `role`, or change their role."""
     if role not in Role.values:
         raise MembershipError(f"unknown role {role!r}: viewer, analyst or manager")
@@ -38,22 +53,27 @@ def set_member_role(deal: Deal, username: str, role: str) -> DealMembership:
         raise MembershipError(f"no active user is called {username.strip()!r}")
     membership = DealMembership.objects.select_for_update().filter(deal=deal, user=user).first()
     if membership is None:
-        return DealMembership.objects.create(deal=deal, user=user, role=role)
-    if membership.role == Role.MANAGER and role != Role.MANAGER:
-        _keep_a_manager(deal, leaving=membership)
-    membership.role = role
-    membership.save(update_fields=["role"])
+        membership = DealMembership.objects.create(deal=deal, user=user, role=role)
+    else:
+        if membership.role == Role.MANAGER and role != Role.MANAGER:
+            _keep_a_manager(deal, leaving=membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+    record_event("membership.set", actor=actor, deal=deal, obj=membership,
+                 data=_via({"user": user.get_username(), "role": role}, via))
     return membership
 
 
 @transaction.atomic
-def remove_member(deal: Deal, membership_id: int) -> DealMembership:
+def remove_member(deal: Deal, membership_id: int, *, actor=None, via: str = "") -> DealMembership:
     membership = DealMembership.objects.select_for_update().filter(deal=deal, pk=membership_id).first()
     if membership is None:
         raise MembershipError("no such member of this deal")
     if membership.role == Role.MANAGER:
         _keep_a_manager(deal, leaving=membership)
     membership.delete()
+    record_event("membership.removed", actor=actor, deal=deal, object_type="DealMembership",
+                 object_id=membership_id, data=_via({"user": membership.user.get_username()}, via))
     return membership
 
 

@@ -39,6 +39,11 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 1, Role.ANALYST: 2, Role.MANAGER: 3}
 
 
+def role_at_least(role: str | None, minimum: str) -> bool:
+    """The one comparison of roles: `role` (None: not a member) grants everything `minimum` does."""
+    return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role(minimum)]
+
+
 class DealQuerySet(models.QuerySet):
     def alive(self) -> "DealQuerySet":
         return self.filter(deleted_at__isnull=True)
@@ -62,7 +67,7 @@ class DealQuerySet(models.QuerySet):
     def with_role_at_least(self, user, role: str) -> "DealQuerySet":
         if user.is_superuser:
             return self
-        roles = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role(role)]]
+        roles = [r for r in Role if role_at_least(r, role)]
         return self.filter(memberships__user=user, memberships__role__in=roles).distinct()
 
 
@@ -111,8 +116,7 @@ class Deal(models.Model):
         return membership.role if membership else None
 
     def user_has_role(self, user, role: str) -> bool:
-        current = self.role_of(user)
-        return current is not None and ROLE_RANK[Role(current)] >= ROLE_RANK[Role(role)]
+        return role_at_least(self.role_of(user), role)
 
 
 class DealMembership(models.Model):

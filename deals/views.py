@@ -16,12 +16,12 @@ from django.views.generic import FormView, ListView, TemplateView
 from workers.document_tasks import finish_upload
 
 from .access import get_deal_for
-from .membership import MembershipError, create_deal, remove_member, set_member_role
+from .curation import CurationError, move_to_entity, restore_document, withdraw_document
 from .dataroom import import_uploaded_archive
 from .forms import DealForm, UploadForm
-from .highlight import highlight, quote_pattern
+from .highlight import highlight
 from .ingestion import document_limits, store_uploaded_file
-from .curation import CurationError, move_to_entity, restore_document, withdraw_document
+from .membership import MembershipError, create_deal, remove_member, set_member_role
 from .models import Deal, Document, DocumentStatus, Entity, Role
 from .uploads import install_original_name_handler, original_name
 
@@ -60,18 +60,14 @@ class MembersView(LoginRequiredMixin, TemplateView):
         return context
 
     def post(self, request, deal_id: int):
-        from analysis.services.audit import record_event  # pages floor: the audit trail lives in analysis
-
         deal = get_deal_for(request.user, deal_id, role=Role.MANAGER)
         try:
             if request.POST.get("action") == "remove":
-                gone = remove_member(deal, int(request.POST.get("membership") or 0))
-                record_event("membership.removed", actor=request.user, deal=deal, data={"user": gone.user.get_username()})
+                gone = remove_member(deal, int(request.POST.get("membership") or 0), actor=request.user)
                 messages.success(request, f"{gone.user.get_username()} is no longer on this deal.")
             else:
-                member = set_member_role(deal, request.POST.get("username", ""), request.POST.get("role", ""))
-                record_event("membership.set", actor=request.user, deal=deal,
-                             data={"user": member.user.get_username(), "role": member.role})
+                member = set_member_role(deal, request.POST.get("username", ""), request.POST.get("role", ""),
+                                         actor=request.user)
                 messages.success(request, f"{member.user.get_username()} is {member.get_role_display().lower()} of this deal.")
         except (MembershipError, ValueError) as exc:
             messages.error(request, str(exc))
@@ -94,13 +90,6 @@ class DealListView(LoginRequiredMixin, ListView):
             )
             .order_by("name", "pk")
         )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        context["query_without_page"] = params.urlencode()
-        return context
 
 
 DOCUMENTS_PER_PAGE = 100
@@ -133,13 +122,10 @@ def filtered_documents(deal: Deal, params):
 def _documents_context(request, deal: Deal, **extra) -> dict:
     page = Paginator(filtered_documents(deal, request.GET), DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
     shown = [d.pk for d in page.object_list]
-    params = request.GET.copy()
-    params.pop("page", None)
     return {
         "deal": deal,
         "documents": page.object_list,
         "page_obj": page,
-        "query_without_page": params.urlencode(),
         # Which of the shown versions a run started now would read (Document.objects.newest_readable).
         "read_by_new_runs": set(Document.objects.filter(pk__in=shown).newest_readable().values_list("pk", flat=True)),
         "can_upload": deal.user_has_role(request.user, Role.ANALYST),
@@ -210,10 +196,9 @@ class DocumentDetailView(LoginRequiredMixin, TemplateView):
         first = ((wanted or 1) - 1) // PAGES_PER_SCREEN * PAGES_PER_SCREEN + 1
         last = first + PAGES_PER_SCREEN - 1
         quote = self.request.GET.get("q", "").strip()
-        pattern = quote_pattern(quote)
         pages, matches = [], 0
         for page in document.pages.filter(number__gte=first, number__lte=last).order_by("number"):
-            html, found = highlight(page.text, pattern)
+            html, found = highlight(page.text, quote)
             matches += found
             pages.append({"number": page.number, "html": html, "current": page.number == wanted, "matches": found})
         context.update(
@@ -277,8 +262,6 @@ def document_original(request, deal_id: int, doc_id: int):
 @require_POST
 def document_curation(request, deal_id: int, doc_id: int):
     """POST action=withdraw|restore|move: analysts and managers (viewers 403, non-members 404)."""
-    from analysis.services.audit import record_event  # pages floor: the audit trail lives in analysis
-
     deal = get_deal_for(request.user, deal_id, role=Role.ANALYST)
     document = _document_or_404(deal, doc_id)
     action = request.POST.get("action", "")
@@ -287,19 +270,13 @@ def document_curation(request, deal_id: int, doc_id: int):
         if action == "withdraw":
             reason = request.POST.get("reason", "")
             withdraw_document(document, request.user, reason)
-            record_event("document.withdrawn", actor=request.user, deal=deal, obj=document,
-                         data={"document": label, "entity": document.entity, "reason": reason.strip()})
             messages.success(request, f"{label} withdrawn: runs started from now on do not read it.")
         elif action == "restore":
-            restore_document(document)
-            record_event("document.restored", actor=request.user, deal=deal, obj=document, data={"document": label})
+            restore_document(document, request.user)
             messages.success(request, f"{label} restored: new runs read it again.")
         elif action == "move":
             entity = request.POST.get("entity", "")
-            moved = move_to_entity(document, entity)
-            record_event("document.entity_changed", actor=request.user, deal=deal, obj=document,
-                         data={"document": document.filename, "from": document.entity, "to": entity,
-                               "versions": [d.version for d in moved]})
+            moved = move_to_entity(document, entity, request.user)
             messages.success(
                 request, f"{document.filename} now belongs to the {Entity(entity).label.lower()} "
                 f"({len(moved)} version{'s' if len(moved) != 1 else ''}); runs started from now on read it there."

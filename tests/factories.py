@@ -20,7 +20,6 @@ from analysis.services.runs import create_run
 from dealiq.schemas import DiscoveryResult, FactItem, FactLink, FindingItem, GapItem, ReasoningResult
 from deals.models import Deal, DealMembership, Document, DocumentPage, DocumentStatus, Role
 
-
 # --- model factories -----------------------------------------------------------------------------------
 
 class UserFactory(factory.django.DjangoModelFactory):

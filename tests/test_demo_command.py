@@ -17,7 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 def _embedded_env(var_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "ANTHROPIC_API_KEY", "DEALIQ_ENGINE")}
+    # As `make demo` runs it: no DJANGO_SETTINGS_MODULE (manage.py's default, config.settings.local).
+    drop = ("DATABASE_URL", "CELERY_BROKER_URL", "ANTHROPIC_API_KEY", "DEALIQ_ENGINE", "DJANGO_SETTINGS_MODULE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(DEBUG="1", DEALIQ_VAR_DIR=str(var_dir), MEDIA_ROOT=str(var_dir / "media"))
     return env
 

@@ -10,8 +10,8 @@ class WorkersConfig(AppConfig):
 
         from analysis.services.lifecycle import finalize_requested, run_finished
 
-        from . import broker_reconnect, liveness
-        from . import tasks  # noqa: F401  (registers the tasks that others enqueue by name, eager mode too)
+        # `tasks` registers the tasks that others enqueue by name (eager mode too).
+        from . import broker_reconnect, liveness, tasks  # noqa: F401
 
         # analysis/ asks for finalize and announces finished runs through signals; only workers/ knows
         # how to dispatch finalize and what follows a finished run (the one `run_finished` path).

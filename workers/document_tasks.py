@@ -5,8 +5,8 @@ of that state change) under soft/hard time limits from settings. A document that
 limit is marked failed with a readable message; the hard limit is the backstop if even that hangs
 (the document then stays `pending`, visible as such in the list, and can be re-queued from the admin).
 
-`finish_upload` is called by the upload view and the import command alike: it writes the audit
-events (deals/ cannot import analysis/) and queues extraction for files stored `pending`.
+`finish_upload` is called by the upload view and the import command alike: deals.ingestion.record_upload
+writes the audit events, and it queues extraction for files stored `pending`.
 """
 from __future__ import annotations
 
@@ -17,13 +17,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 
-from analysis.models import EventSeverity
-from analysis.services.audit import record_event
 from deals.ingestion import (
-    Outcome,
     StoreResult,
     extract_pending_document,
     mark_extraction_failed,
+    record_upload,
     reset_for_extraction,
 )
 from deals.models import DocumentStatus
@@ -54,42 +52,16 @@ def dispatch_extraction(document_id: int) -> None:
 
 def requeue_extraction(documents, *, actor=None) -> int:
     """Extract failed or stuck-pending documents again (after raising a limit, or a lost worker)."""
-    ids = reset_for_extraction(documents)
+    ids = reset_for_extraction(documents, actor=actor)
     for document_id in ids:
         dispatch_extraction(document_id)
-    if ids:
-        record_event("document.extraction_requeued", actor=actor, data={"documents": ids})
     return len(ids)
 
 
 def finish_upload(results: list[StoreResult], *, deal, actor=None, source: str = "upload") -> None:
-    """Audit every stored file and queue the extraction of those stored `pending`."""
+    """Audit every stored and refused file (deals' record_upload), queue the extraction of those stored
+    `pending`."""
+    record_upload(results, deal=deal, actor=actor, source=source)
     for result in results:
-        document = result.document
-        if result.stored and document is not None:
-            record_event(
-                "document.uploaded",
-                actor=actor,
-                deal=deal,
-                obj=document,
-                data={
-                    "source": source,
-                    "outcome": result.outcome,
-                    "filename": document.filename,
-                    "original_name": document.original_name,
-                    "entity": document.entity,
-                    "version": document.version,
-                    "sha256": document.sha256,
-                    "status": document.status,
-                },
-            )
-            if document.status == DocumentStatus.PENDING:
-                dispatch_extraction(document.pk)
-        elif result.outcome == Outcome.REJECTED:
-            record_event(
-                "document.rejected",
-                actor=actor,
-                deal=deal,
-                severity=EventSeverity.WARNING,
-                data={"source": source, "filename": result.filename[:500], "reason": result.message},
-            )
+        if result.stored and result.document is not None and result.document.status == DocumentStatus.PENDING:
+            dispatch_extraction(result.document.pk)

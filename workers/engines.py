@@ -1,9 +1,9 @@
-"""Engines built from Django settings. Extra engines (tests, plugins) register by dotted path:
-DEALIQ_EXTRA_ENGINES="name=package.module:ClassName,other=…"."""
+"""Engines built from Django settings. Extra engines (tests, plugins under development) register by
+dotted path in settings.DEALIQ_EXTRA_ENGINES — set only by config/settings/local.py and test.py, so
+production never imports an engine named by the environment."""
 from __future__ import annotations
 
 import importlib
-import os
 
 from django.conf import settings
 
@@ -30,15 +30,9 @@ def anthropic_config() -> dict:
     return config
 
 
-def _extra_engines() -> dict[str, str]:
-    spec = os.environ.get("DEALIQ_EXTRA_ENGINES", "")
-    pairs = (item.split("=", 1) for item in spec.split(",") if "=" in item)
-    return {name.strip(): path.strip() for name, path in pairs}
-
-
 def engine_for(name: str | None = None) -> Engine:
     name = name or settings.DEALIQ_ENGINE
-    extra = _extra_engines()
+    extra = settings.DEALIQ_EXTRA_ENGINES
     if name in extra:
         module_name, _, class_name = extra[name].partition(":")
         return getattr(importlib.import_module(module_name), class_name)()

@@ -20,6 +20,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from dealiq.redis_client import redis_client
+
 # A spent token comes back a little after one period: absorbs network and clock skew between us and
 # the provider, who counts at its own end.
 GUARD_SECONDS = 0.1
@@ -105,9 +107,7 @@ def limit_for(provider: str) -> Limit | None:
 
 class RedisLimiter:
     def __init__(self, url: str, prefix: str = "dealiq:ratelimit:"):
-        import redis
-
-        self.client = redis.Redis.from_url(url)
+        self.client = redis_client(url)
         self.script = self.client.register_script(_LUA)
         self.prefix = prefix
 

@@ -17,6 +17,8 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.db.models import Count, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from analysis.models import AnalysisRun, Fact, Gap, StepKind
 from analysis.services import inputs
@@ -38,6 +40,7 @@ from analysis.services.steps import (
     step_is_claimable,
 )
 from dealiq.errors import PermanentError, TransientError
+from dealiq.logcontext import add_log_context, with_step_log_context
 from dealiq.schemas import DiscoveryRequest, ReasoningRequest, SchemaError
 from deals.models import DocumentPage
 
@@ -45,7 +48,6 @@ from . import ratelimit
 from .engines import engine_for
 from .liveness import release_hold
 from .message_batches import ParkedForMessageBatch, prefetch_or_park, uses_message_batches
-from .ops.logcontext import add_log_context, with_step_log_context
 from .retry import backoff
 
 logger = logging.getLogger("dealiq.steps")
@@ -54,18 +56,9 @@ logger = logging.getLogger("dealiq.steps")
 DB_TRANSIENT = (OperationalError, InterfaceError)
 
 
-def _redis_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-    except ImportError:  # no Redis client installed: nothing to catch
-        return ()
-    return (RedisConnectionError, RedisTimeoutError)
-
-
 # A Redis blip (the warm-up gate, the rate limiter) is transient too: the model's answer, if any, was
-# saved before it, so the retry replays it.
-REDIS_TRANSIENT = _redis_errors()
+# saved before it, so the retry replays it. (redis is a requirement: celery[redis].)
+REDIS_TRANSIENT = (RedisConnectionError, RedisTimeoutError)
 
 # Provider errors that mean "too much at once, come back later": they wait without spending an attempt.
 RATE_LIMIT_KINDS = {"rate_limited", "overloaded"}

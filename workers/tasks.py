@@ -14,13 +14,14 @@ from celery import shared_task
 
 from analysis.models import StepKind
 from analysis.services.finalize import finalize_run
+from analysis.services.steps import SkipReason
 
 from .steps import execute_step
 
 # Outcomes after which the rest of the domain's chain must not run ("waiting": the message batch poller
 # sends the chain again once the step's batch has ended).
 _STOP_CHAIN = {"failed", "stale", "waiting"}
-_STOP_CHAIN_SKIPS = {"an earlier step of this domain is not done", "run is no longer active", "out of attempts"}
+_STOP_CHAIN_SKIPS = {SkipReason.BLOCKED, SkipReason.RUN_FINISHED, SkipReason.OUT_OF_ATTEMPTS}
 
 
 def _run_step(task, run_id, domain: str, kind: str) -> dict:

@@ -15,6 +15,7 @@ from typing import Iterator
 from django.conf import settings
 
 from dealiq.engines.anthropic_engine.warmup import FileWarmupGate
+from dealiq.redis_client import is_redis_url, redis_client
 
 
 class RedisWarmupGate:
@@ -63,8 +64,6 @@ def warmup_gate():
     else the per-machine file gate. A Redis error inside the gate reaches the step as a transient error;
     the engine has saved the model's answer before the gate's bookkeeping, so the retry replays it."""
     url = getattr(settings, "DEALIQ_WARMUP_REDIS_URL", None) or ""
-    if url.startswith(("redis://", "rediss://")):
-        import redis
-
-        return RedisWarmupGate(redis.Redis.from_url(url))
+    if is_redis_url(url):
+        return RedisWarmupGate(redis_client(url))
     return FileWarmupGate()

@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from dealiq.domains import DOMAINS
 from dealiq.vdr import clean_sources, gap_topic, request_question
+from deals.models import Entity
 
 from ..services.reviewed_values import reviewed
 
 TEXT, WRAP, INTEGER, MONEY, DATE, PERCENT = "text", "wrap", "integer", "money", "date", "percent"
 DOMAIN_LABELS = {d.key: d.label for d in DOMAINS}
-ENTITY_LABELS = {"target": "Target", "buyer": "Buyer"}
+ENTITY_LABELS = dict(Entity.choices)
 
 
 @dataclass(frozen=True)

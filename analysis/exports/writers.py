@@ -27,11 +27,13 @@ class _Echo:
         return value
 
 
-def _rows(qs, run_number: int) -> Iterator:
+def _rows(qs, run_number: int | None) -> Iterator:
+    """The rows with their run number: one run's (the pages' exports), or with run_number=None each row's
+    own (the admin's selection across runs; select_related("run") keeps that one query)."""
     rows = qs.iterator(chunk_size=CHUNK) if hasattr(qs, "iterator") else qs
     for row in rows:
         if not isinstance(row, dict):
-            row.run_number = run_number
+            row.run_number = row.run.number if run_number is None else run_number
         yield row
 
 
@@ -42,7 +44,7 @@ def numbered(rows: Iterable) -> Iterator:
         yield row
 
 
-def csv_chunks(kind: str, qs, run_number: int) -> Iterator[str]:
+def csv_chunks(kind: str, qs, run_number: int | None) -> Iterator[str]:
     columns = COLUMNS[kind]
     writer = csv.writer(_Echo())
     yield "\ufeff"  # BOM: Excel opens UTF-8 CSV correctly

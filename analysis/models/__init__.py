@@ -7,7 +7,6 @@ from .choices import (  # noqa: F401
     STEP_ORDER,
     BatchStatus,
     DomainChoice,
-    EventSeverity,
     FindingType,
     Importance,
     LinkType,
@@ -18,10 +17,10 @@ from .choices import (  # noqa: F401
     Severity,
     StepKind,
     StepStatus,
-    Verification,
     VdrStatus,
+    Verification,
 )
-from .events import AppendOnlyError, AuditEvent, Notification  # noqa: F401
+from .events import Notification  # noqa: F401
 from .results import Fact, FactFindingLink, Finding, Gap  # noqa: F401
-from .runs import AnalysisBatch, AnalysisRun, EngineCall, RunStep  # noqa: F401
 from .reviews import FindingComment, FindingReview, ReviewDecision  # noqa: F401
+from .runs import AnalysisBatch, AnalysisRun, EngineCall, RunStep  # noqa: F401

@@ -113,9 +113,3 @@ class LinkType(models.TextChoices):
     SUPPORTS = "supports", "Supports"
     TRIGGERS = "triggers", "Triggers"
     CONTRADICTS = "contradicts", "Contradicts"
-
-
-class EventSeverity(models.TextChoices):
-    INFO = "info", "Info"
-    WARNING = "warning", "Warning"
-    ERROR = "error", "Error"

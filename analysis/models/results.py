@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from deals.models import Entity
+
 from .choices import (
     DomainChoice,
     FindingType,
@@ -20,6 +22,9 @@ from .choices import (
     Verification,
     choices_check,
 )
+
+# deals' Entity, never retyped. A tuple, as the initial migration states the constraints.
+ENTITY_VALUES = tuple(Entity.values)
 
 
 class RunScopedQuerySet(models.QuerySet):
@@ -78,7 +83,7 @@ class Fact(models.Model):
     run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="facts")
     deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="facts")
     key = models.CharField(max_length=64)
-    entity = models.CharField(max_length=10, choices=[("target", "Target"), ("buyer", "Buyer")])
+    entity = models.CharField(max_length=10, choices=Entity.choices)
     domain = models.CharField(max_length=20, choices=DomainChoice.choices)
     category = models.CharField(max_length=100)
     item = models.TextField()
@@ -113,7 +118,7 @@ class Fact(models.Model):
         base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(fields=["run", "key"], name="fact_unique_key_per_run"),
-            models.CheckConstraint(condition=models.Q(entity__in=("target", "buyer")), name="fact_entity_valid"),
+            models.CheckConstraint(condition=models.Q(entity__in=ENTITY_VALUES), name="fact_entity_valid"),
             choices_check("domain", DomainChoice, "fact_domain_valid"),
             choices_check("verification", Verification, "fact_verification_valid"),
         ]
@@ -137,7 +142,7 @@ class Gap(models.Model):
     run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="gaps")
     deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="gaps")
     key = models.CharField(max_length=64)
-    entity = models.CharField(max_length=10, choices=[("target", "Target"), ("buyer", "Buyer")])
+    entity = models.CharField(max_length=10, choices=Entity.choices)
     domain = models.CharField(max_length=20, choices=DomainChoice.choices)
     category = models.CharField(max_length=100)
     description = models.TextField()
@@ -176,7 +181,7 @@ class Gap(models.Model):
         ordering = ["domain", "entity", "id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "key"], name="gap_unique_key_per_run"),
-            models.CheckConstraint(condition=models.Q(entity__in=("target", "buyer")), name="gap_entity_valid"),
+            models.CheckConstraint(condition=models.Q(entity__in=ENTITY_VALUES), name="gap_entity_valid"),
             choices_check("domain", DomainChoice, "gap_domain_valid"),
             choices_check("importance", Importance, "gap_importance_valid"),
         ]

@@ -10,7 +10,7 @@ from dealiq.domains import DOMAIN_KEYS, DOMAINS
 from dealiq.schemas import ItemReport
 
 from .choices import (
-    FINISHED_RUN_STATUSES,
+    ACTIVE_RUN_STATUSES,
     SETTLED_STEP_STATUSES,
     BatchStatus,
     DomainChoice,
@@ -21,6 +21,7 @@ from .choices import (
     StepStatus,
     choices_check,
 )
+
 
 class UsageFields(models.Model):
     """Token usage and cost, summed per call, step, run and batch."""
@@ -100,7 +101,7 @@ class AnalysisRunQuerySet(models.QuerySet):
         return self.get(pk=chosen.pk) if chosen else None
 
     def active(self) -> "AnalysisRunQuerySet":
-        return self.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
+        return self.filter(status__in=ACTIVE_RUN_STATUSES)
 
     def visible_to(self, user) -> "AnalysisRunQuerySet":
         from deals.models import Deal
@@ -175,10 +176,6 @@ class AnalysisRun(UsageFields):
     @property
     def is_imported(self) -> bool:
         return self.origin == RunOrigin.IMPORTED
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in FINISHED_RUN_STATUSES
 
     @property
     def covers_every_domain(self) -> bool:

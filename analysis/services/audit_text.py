@@ -5,8 +5,8 @@ not know are shown as "Label: value" pairs, internal ids left out. The stored ro
 """
 from __future__ import annotations
 
-from ..models import AuditEvent
-from .audit import OPERATOR_ONLY_KEYS, readable_error
+from audit.models import AuditEvent
+from audit.services import OPERATOR_ONLY_KEYS, readable_error
 
 EVENT_LABELS = {
     "run.created": "Run created", "run.started": "Run started", "run.completed": "Run completed",
@@ -23,6 +23,8 @@ EVENT_LABELS = {
     "finding.reviewed": "Finding reviewed", "finding.commented": "Finding commented",
     "membership.set": "Member role set", "membership.removed": "Member removed",
     "export.downloaded": "Export downloaded", "batch.created": "Batch created", "batch.finished": "Batch finished",
+    "batch.reopened": "Batch reopened", "deal.created": "Deal created",
+    "document.extracted": "Document text extracted", "document.extraction_failed": "Document could not be read",
 }
 HIDDEN_KEYS = {"key", "run_id", "deal_id", "step_id", "task_id", "attempt", "fact_keys", "id"} | OPERATOR_ONLY_KEYS
 REVIEW_FIELDS = {"decision": "decision", "severity": "severity", "phase": "phase", "cost_low": "cost low",

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from ..models import AnalysisBatch, AnalysisRun, BatchStatus, EventSeverity, Priority, RunStatus
-from .audit import record_event
+from audit.models import EventSeverity
+from audit.services import record_event
+
+from ..models import AnalysisBatch, AnalysisRun, BatchStatus, Priority, RunStatus
 
 
 @dataclass
@@ -86,7 +88,15 @@ def refresh_batch(batch_id: int) -> bool:
         counts = run_counts(batch_id)
         status = _status_for(counts)
         if status == BatchStatus.RUNNING:
-            AnalysisBatch.objects.filter(pk=batch_id).update(counts=counts, status=status, finished_at=None)
+            # A finished batch whose failed run was re-queued runs again: said once, by the call that
+            # reopens it (the conditional UPDATE), like "batch.finished".
+            reopened = AnalysisBatch.objects.filter(pk=batch_id).exclude(status=BatchStatus.RUNNING).update(
+                counts=counts, status=status, finished_at=None
+            )
+            if reopened:
+                record_event("batch.reopened", object_type="AnalysisBatch", object_id=batch_id, data=dict(counts))
+            else:
+                AnalysisBatch.objects.filter(pk=batch_id).update(counts=counts)
             return False
         finished = AnalysisBatch.objects.filter(pk=batch_id, status=BatchStatus.RUNNING).update(
             counts=counts, status=status, finished_at=timezone.now()

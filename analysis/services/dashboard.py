@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
+from dealiq.checklist import checklist_topics
+from dealiq.checklist import coverage_grade as engine_grade  # the offline engine's own scale
 from dealiq.domains import DOMAINS
+from deals.models import Entity
 
 from ..models import AnalysisRun, Fact, Finding, Gap, Importance, Phase, ReviewDecision, Severity
 from .reviews import with_reviewed_values
@@ -27,26 +30,11 @@ NOT_ANALYSED = "not analysed"
 
 
 def coverage_grade(share: float | None) -> str:
-    """A ≥ 90 %, B ≥ 75 %, C ≥ 60 %, D ≥ 40 %, else F (dealiq.checklist's grading when it exists)."""
-    if share is None:
-        return "–"
-    try:
-        from dealiq.checklist import coverage_grade as engine_grade  # the offline engine's own scale
-
-        return engine_grade(share)
-    except ImportError:
-        pass
-    for grade, floor in (("A", 0.9), ("B", 0.75), ("C", 0.6), ("D", 0.4)):
-        if share >= floor:
-            return grade
-    return "F"
+    """dealiq.checklist's scale (A ≥ 90 %, B ≥ 75 %, C ≥ 60 %, D ≥ 40 %, else F); "–" without a share."""
+    return "–" if share is None else engine_grade(share)
 
 
 def checklist_topic_count(domain: str) -> int | None:
-    try:
-        from dealiq.checklist import checklist_topics
-    except ImportError:
-        return None
     try:
         return len(checklist_topics(domain)) or None
     except Exception:  # an unknown domain in an older catalogue must not break the page
@@ -80,11 +68,11 @@ class DomainRow:
 def domain_rows(run: AnalysisRun) -> list[DomainRow]:
     rows = {d.key: DomainRow(d.key, d.label) for d in DOMAINS}
     facts = Fact.objects.for_run(run)
-    for r in facts.values("domain").annotate(n=Count("id"), topics=Count("category", distinct=True, filter=Q(entity="target"))):
+    for r in facts.values("domain").annotate(n=Count("id"), topics=Count("category", distinct=True, filter=Q(entity=Entity.TARGET))):
         rows[r["domain"]].facts = r["n"]
         rows[r["domain"]].answered_topics = r["topics"]
     for r in Gap.objects.for_run(run).unanswered().values("domain", "importance").annotate(
-        n=Count("id"), target_topics=Count("category", distinct=True, filter=Q(entity="target"))
+        n=Count("id"), target_topics=Count("category", distinct=True, filter=Q(entity=Entity.TARGET))
     ):
         rows[r["domain"]].gaps[r["importance"]] = r["n"]
         rows[r["domain"]].open_topics += r["target_topics"]

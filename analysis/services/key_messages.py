@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from dealiq.domains import DOMAINS
+from deals.models import Entity
 
 from ..models import AnalysisRun, Finding, FindingType, Gap, Importance, Phase, RunStatus, RunStep, Severity, StepStatus
 from . import dashboard
-from .reviewed_values import Reviewed, annotate_reviewed, reviewed
+from .reviewed_values import Reviewed, reviewed
+from .reviews import with_reviewed_values
 
 TOP_RISKS = 5
 SEVERITY_RANK = {s.value: i for i, s in enumerate(Severity)}
@@ -92,7 +94,7 @@ class KeyMessages:
 
 
 def _items(run: AnalysisRun) -> list[Item]:
-    qs = annotate_reviewed(Finding.objects.for_run(run)).only(
+    qs = with_reviewed_values(Finding.objects.for_run(run)).only(
         "id", "title", "domain", "finding_type", "severity", "phase", "cost_low", "cost_high", "currency",
         "mitigation", "key", "deal_id", "run_id",
     )
@@ -123,7 +125,7 @@ def key_messages(run: AnalysisRun, context: dict | None = None) -> KeyMessages:
         key=_cost_key,
     )
     tsa = sorted((i for i in items if i.values.phase == Phase.TSA), key=_cost_key)
-    gaps = Gap.objects.for_run(run).filter(entity="target").aggregate(
+    gaps = Gap.objects.for_run(run).filter(entity=Entity.TARGET).aggregate(
         critical_open=Count("id", filter=Q(importance=Importance.CRITICAL, answered_at__isnull=True, resolved_at__isnull=True)),
         answered=Count("id", filter=Q(answered_at__isnull=False)),
     )

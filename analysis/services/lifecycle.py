@@ -25,18 +25,19 @@ from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 
+from audit.models import EventSeverity
+from audit.services import record_event
+
 from ..models import (
     ACTIVE_RUN_STATUSES,
     FINISHED_RUN_STATUSES,
     SETTLED_STEP_STATUSES,
     STEP_ORDER,
     AnalysisRun,
-    EventSeverity,
     RunStatus,
     RunStep,
     StepStatus,
 )
-from .audit import record_event
 
 R, S = RunStatus, StepStatus
 logger = logging.getLogger(__name__)
@@ -466,7 +467,8 @@ def finish_run(run_id: int) -> str:
     The deal-level reasoning layer needs every domain's facts, so it runs here, after the fan-in; then the
     gaps this run answers are recorded. The run row is locked for this one transaction only (finalize
     runs once per run; step saves never hold it)."""
-    from .audit import truncate_error
+    from audit.services import truncate_error
+
     from .gap_answers import record_answered_gaps
 
     refresh_progress(run_id)

@@ -1,9 +1,8 @@
 """A finding's values as the deal team reviewed them, for exports and the executive summary.
 
-The one seam between the deliverables and the review workflow: `annotate_reviewed(qs)` asks the review
-service to annotate `reviewed_severity`, `reviewed_phase`, `reviewed_cost_low`, `reviewed_cost_high` and
-`review_decision` in SQL (one query for the whole export); without a review service, or for a finding
-that was never reviewed, the engine's own values are the reviewed values.
+The review service annotates `reviewed_severity`, `reviewed_phase`, `reviewed_cost_low`,
+`reviewed_cost_high` and `review_decision` in SQL (`services.reviews.with_reviewed_values`: one query for
+the whole export); for a finding that was never reviewed the engine's own values are the reviewed values.
 """
 from __future__ import annotations
 
@@ -13,14 +12,6 @@ from ..models import Phase, Severity
 
 SEVERITY_LABELS = dict(Severity.choices)
 PHASE_LABELS = dict(Phase.choices)
-
-
-def annotate_reviewed(qs):
-    try:
-        from .reviews import with_reviewed_values
-    except ImportError:  # no review workflow in this build: the engine's values are the reviewed ones
-        return qs
-    return with_reviewed_values(qs)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from django.db import transaction
 from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
+from audit.services import record_event
+
 from ..models import Finding, Notification, Phase, Severity
 from ..models.reviews import (
     FindingComment,
@@ -39,7 +41,6 @@ from ..models.reviews import (
     _engine_values,
     current_review,
 )
-from .audit import record_event
 
 __all__ = [
     "ReviewInput", "ReviewedValues", "ReviewDecision", "review_finding", "comment_on_finding", "reviewed_values",

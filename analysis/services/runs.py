@@ -4,11 +4,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Max
 
+from audit.services import record_event
 from dealiq.domains import DOMAIN_KEYS
 from deals.models import Document
 
 from ..models import STEP_ORDER, AnalysisRun, Priority, RunStep
-from .audit import record_event
 
 
 class RunStateError(Exception):

@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import ClassVar
 
 from django.conf import settings
@@ -23,22 +24,23 @@ from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from audit.models import EventSeverity
+from audit.services import truncate_error, worker_label
 from dealiq.schemas import DiscoveryResult, ItemReport, ReasoningResult, Usage
 
 from ..models import (
+    ACTIVE_RUN_STATUSES,
     DISCOVERY_ENTITY,
     SETTLED_STEP_STATUSES,
     STEP_ORDER,
     AnalysisRun,
     EngineCall,
-    EventSeverity,
     RunStatus,
     RunStep,
     StepKind,
     StepStatus,
 )
 from . import lifecycle
-from .audit import truncate_error, worker_label
 from .lifecycle import (  # noqa: F401
     after_step_settled,
     all_domains_finished,
@@ -57,7 +59,9 @@ DB_ERRORS = (OperationalError, InterfaceError)
 step_finished = Signal()
 
 
-class SkipReason:
+class SkipReason(StrEnum):
+    """Why a step was not claimed. Callers branch on the member, never on the text (which is for logs)."""
+
     ALREADY_DONE = "already done"
     RUN_FINISHED = "run is no longer active"
     BLOCKED = "an earlier step of this domain is not done"
@@ -139,7 +143,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
         run = AnalysisRun.objects.get(pk=run_id)
         if step.status in SETTLED_STEP_STATUSES:
             return ClaimResult(None, SkipReason.ALREADY_DONE)
-        if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        if run.status not in ACTIVE_RUN_STATUSES:
             return ClaimResult(None, SkipReason.RUN_FINISHED)
         if _earlier_steps_unsettled(run_id, domain, kind):
             return ClaimResult(None, SkipReason.BLOCKED)
@@ -182,7 +186,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
 
 
 def _check_fence(run: AnalysisRun, step: RunStep, claim: Claim) -> None:
-    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+    if run.status not in ACTIVE_RUN_STATUSES:
         raise StaleClaim(f"run {run.pk} is {run.status}")
     if step.status != StepStatus.RUNNING or step.attempts != claim.attempt:
         raise StaleClaim(f"step {step.pk} is {step.status} at attempt {step.attempts}, not {claim.attempt}")
@@ -204,7 +208,7 @@ def step_is_claimable(run_id: int, domain: str, kind: str) -> str:
     )
     if row is None or row["status"] in SETTLED_STEP_STATUSES:
         return SkipReason.ALREADY_DONE
-    if row["run__status"] not in (RunStatus.QUEUED, RunStatus.RUNNING):
+    if row["run__status"] not in ACTIVE_RUN_STATUSES:
         return SkipReason.RUN_FINISHED
     if _earlier_steps_unsettled(run_id, domain, kind):
         return SkipReason.BLOCKED

@@ -33,8 +33,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..models import AnalysisRun, AuditEvent, Fact, Gap, Verification
-from .audit import record_event
+from audit.models import AuditEvent
+from audit.services import record_event
+
+from ..models import AnalysisRun, Fact, Gap, Verification
 
 _SPACE = re.compile(r"\s+")
 DECISION_EVENTS = ("fact.verified", "fact.rejected", "fact.reset")

@@ -1,7 +1,7 @@
 """Errors as members see them: one readable line (operators read the full text in the admin and logs)."""
 from django import template
 
-from ..services.audit import member_event_details, readable_error
+from audit.services import member_event_details, readable_error
 
 register = template.Library()
 

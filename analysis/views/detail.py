@@ -1,49 +1,20 @@
 """Fact and finding detail, the source page with the quote highlighted, and the analyst's decisions."""
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.views.generic import TemplateView, View
 
-from dealiq.alignment import align, tokenize
+from deals.highlight import highlight
 from deals.models import DocumentPage, Role
 
-from ..models import AuditEvent, Fact, FactFindingLink, Finding, Gap, Phase, ReviewDecision, Severity
+from ..models import Fact, FactFindingLink, Finding, Gap, Phase, ReviewDecision, Severity
 from ..run_context import RunPageMixin
 from ..services.reviews import comments_for, review_history, reviewed_values
 from ..services.verification import fact_decision_history, reject_fact, reopen_gap, reset_fact, resolve_gap, verify_fact
-
-
-def quote_span(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` is on the page: whitespace/case-insensitive match first, then the fuzzy word aligner
-    grounding uses (so a quote that grounded also highlights)."""
-    words = (quote or "").split()
-    if not words:
-        return None
-    match = re.search(r"\s+".join(re.escape(w) for w in words), text, re.IGNORECASE)
-    if match:
-        return match.start(), match.end()
-    page_tokens, quote_tokens = tokenize(text), tokenize(quote)
-    found = align([t.norm for t in quote_tokens], [t.norm for t in page_tokens])
-    if found is None:
-        return None
-    return page_tokens[found.start].start, page_tokens[found.end - 1].end
-
-
-def highlight(text: str, quote: str) -> tuple[SafeString, bool]:
-    span = quote_span(text, quote)
-    if span is None:
-        return escape(text), False
-    start, end = span
-    html = f'{escape(text[:start])}<mark id="quote">{escape(text[start:end])}</mark>{escape(text[end:])}'
-    return mark_safe(html), True  # noqa: S308 — every piece is escaped above
 
 
 class FactDetailView(RunPageMixin, TemplateView):
@@ -102,8 +73,8 @@ class PageTextView(RunPageMixin, TemplateView):
         if self.request.GET.get("fact", "").isdigit():
             fact = Fact.objects.filter(deal=self.ctx.deal, pk=int(self.request.GET["fact"])).first()
             quote = fact.evidence if fact else quote
-        text, found = highlight(page.text, quote) if quote else (escape(page.text), False)
-        context.update(page=page, document=page.document, fact=fact, quote=quote, text=text, quote_found=found)
+        text, found = highlight(page.text, quote, first_id="quote")
+        context.update(page=page, document=page.document, fact=fact, quote=quote, text=text, quote_found=bool(found))
         return context
 
 

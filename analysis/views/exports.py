@@ -7,20 +7,20 @@
 """
 from __future__ import annotations
 
+from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils.text import slugify
 from django.views.generic import View
 
-from django.db.models import Case, IntegerField, Value, When
-
+from audit.services import record_download
 from dealiq.domains import DOMAINS
+from deals.models import Entity
 
 from ..exports.cost_rollup import cost_rollup_rows
-from ..services.reviewed_values import annotate_reviewed
 from ..exports.writers import csv_chunks, json_chunks, write_workbook
 from ..filters import FILTER_FOR_KIND, base_queryset, filtered
 from ..run_context import RunPageMixin
-from ..services.audit import record_event
+from ..services.reviews import with_reviewed_values
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOMAIN_RANK = Case(*(When(domain=d.key, then=Value(i)) for i, d in enumerate(DOMAINS)), default=Value(99),
@@ -32,7 +32,7 @@ def vdr_queryset(run, data):
     order and by priority, most important first; the gaps list's filters apply."""
     qs = (
         base_queryset("gaps", run)
-        .filter(entity="target")
+        .filter(entity=Entity.TARGET)
         .with_vdr_status()
         .annotate(domain_rank=DOMAIN_RANK)
         .order_by("domain_rank", "importance_rank", "id")
@@ -51,10 +51,8 @@ class _ExportView(RunPageMixin, View):
         return f"{slugify(self.ctx.deal.name) or 'deal'}-run{self.ctx.run.number}-{name}.{ext}"
 
     def audit(self, what: str):
-        record_event(
-            "export.downloaded", actor=self.request.user, deal=self.ctx.deal, run=self.ctx.run,
-            data={"export": what, "filters": {k: v for k, v in self.request.GET.items()}},
-        )
+        record_download(self.request.user, deal=self.ctx.deal, run=self.ctx.run, export=what,
+                        filters=dict(self.request.GET.items()))
 
 
 class KindExportView(_ExportView):
@@ -76,7 +74,7 @@ class KindExportView(_ExportView):
 class WorkbookExportView(_ExportView):
     def get(self, request, deal_id):
         run = self.run_or_404()
-        findings = annotate_reviewed(filtered("findings", run, request.GET)[1])
+        findings = with_reviewed_values(filtered("findings", run, request.GET)[1])
         sheets = [
             ("Findings", "findings", findings),
             ("Facts", "facts", filtered("facts", run, request.GET)[1]),

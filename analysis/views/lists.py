@@ -29,9 +29,7 @@ class RunListView(RunPageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        context.update(kind=self.kind, filter=self.filterset, query_without_page=params.urlencode(), page_sizes=PAGE_SIZES,
+        context.update(kind=self.kind, filter=self.filterset, page_sizes=PAGE_SIZES,
                        active_menu=self.kind)
         return context
 

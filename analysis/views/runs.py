@@ -11,17 +11,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 from django.utils.dateparse import parse_date
+from django.views import View
 from django.views.generic import TemplateView
 
+from audit.models import AuditEvent
+from audit.services import readable_error
 from dealiq.schemas import ItemReport
 from deals.access import get_deal_for
 from deals.models import Role
 from workers.pipeline import cancel_run, requeue_run, start_run
 
-from ..models import STEP_ORDER, AnalysisRun, AuditEvent, EngineCall, RunStep
-from ..services.audit import readable_error
+from ..models import ACTIVE_RUN_STATUSES, STEP_ORDER, AnalysisRun, EngineCall, RunStep
 from ..services.audit_text import actor_name, describe, event_label
 from ..services.lifecycle import can_requeue, last_sign_of_life
 from ..services.runs import RunStateError
@@ -93,7 +94,7 @@ class RunDetailView(LoginRequiredMixin, TemplateView):
             is_manager=run.deal.user_has_role(self.request.user, Role.MANAGER),
             can_requeue=can_requeue(run),
             last_sign_of_life=last_sign_of_life(run),  # failed, cancelled, or active with no live worker (stalled)
-            can_cancel=run.status in ("queued", "running"),
+            can_cancel=run.status in ACTIVE_RUN_STATUSES,
             events=AuditEvent.objects.for_run(run).select_related("actor").order_by("-at", "-id")[:30],
             engine_calls=EngineCall.objects.filter(run=run).select_related("step")[:ENGINE_CALLS_SHOWN],
         )

@@ -3,14 +3,15 @@ from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 from django.views.generic import TemplateView, View
 
+from audit.services import record_event
 from dealiq.domains import DOMAINS
+from deals.models import Entity
 
 from ..exports.summary_pdf import summary_pdf
 from ..filters import with_ranks
 from ..models import Finding, Gap, Importance, Phase, RunStatus
 from ..run_context import RunPageMixin
 from ..services import dashboard
-from ..services.audit import record_event
 from ..services.key_messages import key_messages
 
 
@@ -32,7 +33,7 @@ class SummaryView(RunPageMixin, TemplateView):
             .filter(phase__in=[Phase.DAY_1, Phase.TSA])
             .order_by("phase", "severity_rank", "id"),
             open_requests=with_ranks(Gap.objects.for_run(run))
-            .filter(entity="target", resolved_at__isnull=True, answered_at__isnull=True,
+            .filter(entity=Entity.TARGET, resolved_at__isnull=True, answered_at__isnull=True,
                     importance__in=[Importance.CRITICAL, Importance.IMPORTANT])
             .order_by("importance_rank", "domain", "id"),
             documents=len(run.document_manifest or []),
@@ -52,7 +53,7 @@ class SummaryPdfView(RunPageMixin, View):
         messages = key_messages(run, numbers)
         open_requests = list(
             with_ranks(Gap.objects.for_run(run))
-            .filter(entity="target", resolved_at__isnull=True, answered_at__isnull=True,
+            .filter(entity=Entity.TARGET, resolved_at__isnull=True, answered_at__isnull=True,
                     importance__in=[Importance.CRITICAL, Importance.IMPORTANT])
             .order_by("importance_rank", "domain", "id")[:25]
         )

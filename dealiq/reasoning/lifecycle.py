@@ -221,7 +221,7 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
 
 
 def _buyer_gate(view: DealView) -> tuple[list[FactRecord], bool]:
-    from .gates import buyer_rules, blocks_day_1
+    from .gates import blocks_day_1, buyer_rules
 
     rule_facts = buyer_rules(view).get("supported_software", [])
     return rule_facts, blocks_day_1(rule_facts)

@@ -109,7 +109,7 @@ def test_each_workers_module_imports_alone():
         "django.setup()\n"
         "importlib.import_module(sys.argv[1])\n"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     failures = {}
     for name in names:
         proc = subprocess.run([sys.executable, "-c", script, name], cwd=ROOT, env=env,

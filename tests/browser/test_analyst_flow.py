@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 from deals.models import Role
-from tests.support.services import service_missing
 from tests.factories import make_deal, persist_run, sample_results
+from tests.support.services import service_missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

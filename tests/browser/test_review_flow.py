@@ -10,8 +10,8 @@ import pytest
 from analysis.models import AnalysisRun
 from deals.models import Document, Role
 from tests.conftest import SAMPLE_DEAL
-from tests.support.embedded import EmbeddedStack
 from tests.factories import make_deal
+from tests.support.embedded import EmbeddedStack
 
 from .test_analyst_flow import browser_page  # noqa: F401 — the Chromium fixture
 

@@ -40,7 +40,8 @@ from .test_documents_fixtures import (
 )
 
 
-def expect(error: type[ExtractionError], filename: str, data: bytes, limits: Limits = Limits()) -> str:
+def expect(error: type[ExtractionError], filename: str, data: bytes, limits: Limits | None = None) -> str:
+    limits = limits or Limits()
     with pytest.raises(error) as caught:
         extract_document(filename, data, limits=limits)
     return str(caught.value)

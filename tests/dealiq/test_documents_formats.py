@@ -38,8 +38,9 @@ def test_pdf_has_one_page_per_pdf_page_and_the_sentence_on_its_page():
 
 
 def test_pdf_blank_pages_keep_their_numbers_and_are_reported():
-    from pypdf import PdfReader, PdfWriter
     import io
+
+    from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for source in (make_pdf(pages=1, known_page=1), make_blank_pdf(1), make_pdf(pages=1, known_page=99)):

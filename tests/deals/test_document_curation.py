@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from analysis.models import AuditEvent
 from analysis.services.runs import document_manifest
+from audit.models import AuditEvent
 from deals.ingestion import store_document
 from deals.models import Document, Role
-
 from tests.support import file_bytes
 
 pytestmark = pytest.mark.django_db

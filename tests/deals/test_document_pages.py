@@ -7,7 +7,6 @@ from django.urls import reverse
 from deals.ingestion import store_document
 from deals.models import Document, DocumentStatus, Role
 from tests.factories import DealFactory, DocumentFactory
-
 from tests.support import file_bytes
 
 pytestmark = pytest.mark.django_db

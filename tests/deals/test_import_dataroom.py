@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from analysis.models import AuditEvent
+from audit.models import AuditEvent
 from deals.models import Document, DocumentStatus
-
 from tests.support import file_bytes
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ import pytest
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.urls import reverse
 
-from analysis.models import AuditEvent
+from audit.models import AuditEvent
 from deals.ingestion import display_name
 from deals.models import Document, DocumentPage, DocumentStatus, Role
-
 from tests.support import file_bytes
+
 from .conftest import outcomes
 
 pytestmark = pytest.mark.django_db
@@ -196,7 +196,6 @@ def test_an_upload_over_the_limit_is_stopped_while_streaming(deal, member, setti
     from django.test import RequestFactory
 
     from deals.views import upload_documents
-
     from tests.support.file_bytes import multipart
 
     settings.DEALIQ_DOCUMENT_MAX_FILE_BYTES = 1024 * 1024

@@ -10,10 +10,10 @@ from analysis.services.runs import RunStateError, create_run
 from deals import ingestion
 from deals.ingestion import store_document
 from deals.models import Document, DocumentStatus, Role
+from tests.support import file_bytes
 from workers.document_tasks import extract_document, finish_upload
 
 from ..support.worker import RealStack, require_real_stack
-from tests.support import file_bytes
 from .conftest import outcomes
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from analysis.models import AnalysisRun, AuditEvent, Fact, Finding, Gap, RunStep
+from analysis.models import AnalysisRun, Fact, Finding, Gap, RunStep
+from audit.models import AuditEvent
 
 PAGES = {
     "target": [
@@ -16,9 +17,8 @@ PAGES = {
 
 
 def start_runs(n: int, domains: list[str], *, prefix: str) -> list[int]:
-    from workers.pipeline import start_run
-
     from tests.factories import make_small_deal
+    from workers.pipeline import start_run
 
     return [start_run(make_small_deal(f"{prefix} {i}", pages=PAGES), engine="offline", domains=domains).pk
             for i in range(n)]

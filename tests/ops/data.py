@@ -5,19 +5,10 @@ import datetime as dt
 
 from django.utils import timezone
 
-from analysis.models import (
-    AnalysisBatch,
-    AuditEvent,
-    EngineCall,
-    Fact,
-    FactFindingLink,
-    Finding,
-    Gap,
-    Notification,
-    RunStep,
-)
-from analysis.services.audit import record_event
+from analysis.models import AnalysisBatch, EngineCall, Fact, FactFindingLink, Finding, Gap, Notification, RunStep
 from analysis.services.runs import create_run
+from audit.models import AuditEvent
+from audit.services import record_event
 from tests.factories import DealFactory, DocumentFactory, MembershipFactory, UserFactory
 
 

@@ -22,6 +22,7 @@ def production_env(tmp_path: Path, **extra) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "dealiq.example.com",
         "DEALIQ_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         **extra,
     }
 
@@ -50,7 +51,7 @@ def test_production_logs_are_json_lines(tmp_path):
     code = "import logging, django; django.setup(); logging.getLogger('dealiq.test').warning('hello %s', 'ops')"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**production_env(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"},
+        env=production_env(tmp_path),
     )
     import json
 

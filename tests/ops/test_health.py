@@ -140,7 +140,7 @@ def test_healthz_live_and_narrowed_checks(client):
 
 @pytest.mark.django_db
 def test_oldest_queued_run_query_uses_one_query(django_assert_num_queries):
-    from workers.ops.health import check_queue, Check
+    from workers.ops.health import Check, check_queue
 
     with django_assert_num_queries(1):
         check_queue(1.0, Check("fail"))

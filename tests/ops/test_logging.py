@@ -10,7 +10,7 @@ import pytest
 from analysis.models import RunStep, StepKind, StepStatus
 from analysis.services.runs import create_run
 from config.logging import JsonFormatter, TextFormatter, build_logging
-from workers.ops.logcontext import StepContextFilter
+from dealiq.logcontext import StepContextFilter
 from workers.steps import execute_step
 
 from .data import populate
@@ -18,8 +18,8 @@ from .engines import LONG_ERROR
 
 
 @pytest.fixture
-def long_error_engine(monkeypatch):
-    monkeypatch.setenv("DEALIQ_EXTRA_ENGINES", "long-error=tests.ops.engines:LongErrorEngine")
+def long_error_engine():
+    """"long-error" is one of the test engines config/settings/test.py registers."""
 
 
 @pytest.fixture

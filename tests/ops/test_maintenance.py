@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from analysis.models import AnalysisBatch, AnalysisRun, AuditEvent, EngineCall, Fact
-from analysis.services.audit import record_event
+from analysis.models import AnalysisBatch, AnalysisRun, EngineCall, Fact
 from analysis.services.runs import RunStateError
+from audit.models import AuditEvent
+from audit.services import record_event
 from workers.ops.disk import InsufficientDiskSpace, disk_usage, ensure_disk_space
 from workers.pipeline import start_batch, start_run
 

@@ -7,10 +7,9 @@ from ..support.fake_provider import FakeProvider
 
 @pytest.fixture
 def provider(monkeypatch):
-    """The fake model provider, and the fake engine registered as "fake" pointing at it."""
+    """The fake model provider, and the "fake" engine (config/settings/test.py) pointed at it."""
     with FakeProvider() as fake:
         monkeypatch.setenv("DEALIQ_FAKE_PROVIDER_URL", fake.url)
-        monkeypatch.setenv("DEALIQ_EXTRA_ENGINES", "fake=tests.support.fake_engine:FakeEngine")
         yield fake
 
 

@@ -6,25 +6,15 @@ answers it served (calls and tokens), and DealIQ's records are compared against 
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 
 import pytest
-from django.utils import timezone
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
-from analysis.models import (
-    AnalysisRun,
-    AuditEvent,
-    EngineCall,
-    Fact,
-    Finding,
-    RunStatus,
-    RunStep,
-    StepKind,
-    StepStatus,
-)
+from analysis.models import AnalysisRun, EngineCall, Fact, Finding, RunStatus, RunStep, StepKind, StepStatus
+from audit.models import AuditEvent
 from dealiq.domains import DOMAIN_KEYS
 from dealiq.engines.anthropic_engine.parsing import COST_OUT_OF_ORDER, EMPTY_TITLE
 from dealiq.grounding import UNGROUNDED, normalise_text

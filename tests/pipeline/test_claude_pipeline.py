@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from analysis.models import (
     AnalysisRun,
-    AuditEvent,
     EngineCall,
     Fact,
     FactFindingLink,
@@ -20,6 +19,7 @@ from analysis.models import (
     StepKind,
     StepStatus,
 )
+from audit.models import AuditEvent
 from dealiq.domains import DOMAIN_KEYS
 from workers.pipeline import start_run
 

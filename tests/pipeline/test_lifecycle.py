@@ -14,11 +14,11 @@ from analysis.models import AnalysisRun, RunStatus, RunStep, StepKind, StepStatu
 from analysis.services import lifecycle
 from analysis.services.runs import create_run
 from analysis.services.steps import SkipReason, claim_step
+from tests.factories import make_small_deal
 from workers.pipeline import requeue_run
 from workers.watchdog import check_stalled_runs
 
 from ..support.services import service_missing
-from tests.factories import make_small_deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T, B, REASON = StepKind.DISCOVER_TARGET, StepKind.DISCOVER_BUYER, StepKind.REASON

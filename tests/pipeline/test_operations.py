@@ -15,7 +15,6 @@ from django.utils import timezone
 from analysis.models import (
     AnalysisBatch,
     AnalysisRun,
-    AuditEvent,
     BatchStatus,
     Notification,
     RunStatus,
@@ -24,11 +23,11 @@ from analysis.models import (
     StepStatus,
 )
 from analysis.services.runs import create_run
+from audit.models import AuditEvent
 from deals.models import Role
+from tests.factories import make_small_deal
 from workers.pipeline import cancel_run, requeue_run, start_batch, start_run
 from workers.watchdog import check_stalled_runs
-
-from tests.factories import make_small_deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

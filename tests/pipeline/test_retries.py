@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
-from analysis.models import AuditEvent, EngineCall, Fact, Finding, Gap, RunStatus, RunStep, StepKind, StepStatus
+from analysis.models import EngineCall, Fact, Finding, Gap, RunStatus, RunStep, StepKind, StepStatus
+from audit.models import AuditEvent
+from tests.factories import make_small_deal
 from workers.pipeline import requeue_run, start_run
 from workers.retry import backoff
-
-from tests.factories import make_small_deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -60,8 +60,7 @@ def test_running_every_step_task_again_changes_no_rows(sample_deal):
     assert dict(RunStep.objects.filter(run=run).values_list("id", "attempts")) == attempts_before
 
 
-def test_step_crashing_mid_engine_writes_nothing_and_fails_the_run(sample_deal, monkeypatch):
-    monkeypatch.setenv("DEALIQ_EXTRA_ENGINES", "exploding=tests.support.engines:ExplodingEngine")
+def test_step_crashing_mid_engine_writes_nothing_and_fails_the_run(sample_deal):
     run = start_run(sample_deal, engine="exploding")
     run.refresh_from_db()
 

@@ -14,7 +14,6 @@ from analysis.models import (
     FINISHED_RUN_STATUSES,
     AnalysisBatch,
     AnalysisRun,
-    AuditEvent,
     BatchStatus,
     Fact,
     Finding,
@@ -23,11 +22,12 @@ from analysis.models import (
     RunStep,
     StepStatus,
 )
+from audit.models import AuditEvent
+from tests.factories import make_small_deal
 from workers.pipeline import cancel_run, requeue_run, start_batch, start_run
 from workers.watchdog import check_stalled_runs
 
 from ..support.fake_provider import max_in_any_window
-from tests.factories import make_small_deal
 from ..support.worker import RealStack, require_real_stack
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.serial]

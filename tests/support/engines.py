@@ -1,7 +1,7 @@
 """Engines for pipeline tests. They wrap the real offline engine and misbehave on purpose.
 
-Registered for a run through DEALIQ_EXTRA_ENGINES (read by workers.engines at call time), so they work
-in eager mode and in worker subprocesses alike.
+Registered by name in config/settings/test.py (DEALIQ_EXTRA_ENGINES), the settings worker subprocesses
+inherit too, so they work in eager mode and in worker subprocesses alike.
 """
 from __future__ import annotations
 

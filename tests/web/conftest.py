@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from deals.models import Role
-
 from tests.factories import make_deal, persist_run, sample_results
 
 

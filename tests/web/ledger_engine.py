@@ -4,8 +4,8 @@
     GAP cybersecurity/pen_test critical: No penetration test report in the data room | Pen test report
 
 The whole line is the evidence quote (so grounding always finds it). Reasoning turns every fact whose
-details say `eol=yes` into a high risk linked to it, with a cost range. Registered through
-DEALIQ_EXTRA_ENGINES=ledger=tests.web.ledger_engine:LedgerEngine, like the pipeline's test engines.
+details say `eol=yes` into a high risk linked to it, with a cost range. Registered as "ledger"
+in config/settings/test.py's DEALIQ_EXTRA_ENGINES, like the pipeline's test engines.
 """
 from __future__ import annotations
 

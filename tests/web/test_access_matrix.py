@@ -32,7 +32,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from analysis.models import (
     AnalysisBatch,
     AnalysisRun,
-    AuditEvent,
     EngineCall,
     Fact,
     FactFindingLink,
@@ -42,8 +41,8 @@ from analysis.models import (
     RunStatus,
     RunStep,
 )
+from audit.models import AuditEvent
 from deals.models import DealMembership, DocumentPage, Role
-
 from tests.factories import MembershipFactory, UserFactory, fact, finding, gap, make_deal, make_document, persist_run
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +220,7 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "analysis.finding": AdminModel(obj=lambda o: o["finding"], post_data=lambda o, u: {"severity": "low"}),
     "analysis.factfindinglink": AdminModel(obj=lambda o: o["link"]),
     "analysis.enginecall": AdminModel(obj=lambda o: o["call"]),
-    "analysis.auditevent": AdminModel(obj=lambda o: o["event"]),
+    "audit.auditevent": AdminModel(obj=lambda o: o["event"]),
     "analysis.notification": AdminModel(obj=lambda o: o["notification"], change=STAFF.format(200, 404, 404),
                                         history=STAFF.format(200, 404, 404)),
     # django.contrib.auth: our staff hold no auth permission.
@@ -259,7 +258,7 @@ ACTIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         ("analysis.finding", "finding"))},
     **{(m, "delete_selected"): (k, STAFF.format(200, 200, 200), STAFF.format(200, 200, 200)) for m, k in (
         ("deals.dealmembership", "viewer_membership"), ("deals.documentpage", "page"), ("analysis.runstep", "step"),
-        ("analysis.factfindinglink", "link"), ("analysis.enginecall", "call"), ("analysis.auditevent", "event"),
+        ("analysis.factfindinglink", "link"), ("analysis.enginecall", "call"), ("audit.auditevent", "event"),
         ("analysis.notification", "notification"))},
     ("auth.user", "delete_selected"): ("boss", NO_STAFF_PERMS, NO_STAFF_PERMS),
     ("auth.group", "delete_selected"): ("group", NO_STAFF_PERMS, NO_STAFF_PERMS),
@@ -330,7 +329,7 @@ def build_side(name: str, mark: str, boss, users_by_role: dict) -> dict:
 @pytest.fixture
 def matrix_data(db):
     User = get_user_model()
-    staff_perms = Permission.objects.filter(content_type__app_label__in=["deals", "analysis"])
+    staff_perms = Permission.objects.filter(content_type__app_label__in=["deals", "analysis", "audit"])
 
     def user(username, staff=False):
         u = UserFactory(username=username, password="pw", is_staff=staff)
@@ -446,7 +445,7 @@ def test_every_url_and_action_answers_each_role_as_the_table_says(matrix_data):
                 failures.append(f"{label} {method.upper()} {url} as {role}: shows {leaked}")
 
     seen = set()
-    for key, pattern in pattern_keys():
+    for key, _pattern in pattern_keys():
         seen.add(key)
         if key not in rules:
             failures.append(f"no rule for URL pattern {key!r}")

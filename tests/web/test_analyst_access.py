@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from analysis.models import AuditEvent, Fact, Finding, Gap, Verification
+from analysis.models import Fact, Finding, Gap, Verification
+from audit.models import AuditEvent
 from deals.models import DocumentPage
 
 pytestmark = pytest.mark.django_db

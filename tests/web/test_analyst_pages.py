@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -12,7 +13,6 @@ from openpyxl import load_workbook
 
 from analysis.models import Fact, Finding, RunStatus
 from analysis.services.dashboard import DIFFERENT, SAME, TARGET_ONLY, VERSION_GAP, overlap_map
-
 from tests.factories import fact, finding, gap, make_document, persist_run
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +155,6 @@ def test_pages_paginate_with_a_fixed_number_of_queries(client, falcon, people, d
 
 def test_every_page_title_is_plain_text_and_each_form_appears_once(client, falcon, people):
     """A template block left open swallows the page into <title> (the finding page once did)."""
-    import re
 
     deal, run = falcon[0], falcon[1]
     client.force_login(people["analyst"])
@@ -175,6 +174,16 @@ def test_every_page_title_is_plain_text_and_each_form_appears_once(client, falco
         assert "<" not in title and len(title) < 300, (url, title[:200])
         ids = re.findall(r'<form[^>]* id="([^"]+)"', html)
         assert len(ids) == len(set(ids)), (url, ids)
+
+
+def test_export_links_keep_the_filters_and_drop_the_page(client, falcon, people):
+    deal = falcon[0]
+    client.force_login(people["viewer"])
+    html = body(client.get(reverse("analysis:gaps", args=[deal.pk]), {"importance": "critical", "page": "1"}))
+    csv_link = re.search(r'href="([^"]+)" id="vdr-csv"', html).group(1)
+    assert csv_link == reverse("analysis:export_vdr", args=[deal.pk, "csv"]) + "?importance=critical"
+    bare = body(client.get(reverse("analysis:gaps", args=[deal.pk])))
+    assert f'href="{reverse("analysis:export_vdr", args=[deal.pk, "csv"])}" id="vdr-csv"' in bare
 
 
 def test_fact_detail_links_the_source_page_which_highlights_the_quote(client, falcon, people):
@@ -234,7 +243,7 @@ def test_compare_lists_a_bounded_number_of_rows_and_keeps_complete_counts(client
 
 
 def test_exports_csv_json_xlsx_and_vdr_request_list_respect_filters(client, falcon, people):
-    deal, run = falcon[0], falcon[1]
+    deal = falcon[0]
     client.force_login(people["viewer"])
     response = client.get(reverse("analysis:export", args=[deal.pk, "findings", "csv"]), {"severity": "critical"})
     assert response.streaming and "attachment" in response["Content-Disposition"]
@@ -268,7 +277,6 @@ def test_spreadsheet_formula_injection_is_neutralised(client, falcon, people):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN index exists on PostgreSQL only")
 def test_fact_search_expression_matches_the_gin_index(falcon):
     from analysis.filters import filtered
-
     from analysis.models import Fact
     from analysis.services.search import search_facts
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from analysis.models import AuditEvent, Finding, Notification
+from analysis.models import Finding, Notification
 from analysis.services.reviews import ReviewInput, review_finding
-
+from audit.models import AuditEvent
 from tests.factories import persist_run
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,7 @@ def test_new_pages_have_fixed_query_budgets(client, falcon, people, django_asser
     deal, run = falcon[0], falcon[1]
     for i in range(30):
         Notification.objects.create(user=people["analyst"], deal=deal, run=run, kind="run.completed", message=f"n{i}")
-    for i in range(3):
+    for _ in range(3):
         persist_run(deal, *falcon[2:])
     client.force_login(people["analyst"])
     budgets = {

@@ -113,8 +113,8 @@ def test_deal_list_pages_through_hundreds_of_deals_searches_and_counts_in_consta
 
 
 def test_audit_trail_pages_filters_by_type_and_is_read_only_for_members(client, sample_deal, member, make_user):
-    from analysis.models import AuditEvent
-    from analysis.services.audit import record_event
+    from audit.models import AuditEvent
+    from audit.services import record_event
 
     for i in range(230):
         record_event("export.downloaded" if i % 2 else "document.viewed", deal=sample_deal, data={"i": i})
@@ -181,7 +181,7 @@ def test_a_staff_member_creating_a_deal_in_the_admin_manages_it(client, make_use
 
 
 def test_managers_manage_members_and_a_deal_keeps_a_manager(client, sample_deal, member, make_user):
-    from analysis.models import AuditEvent
+    from audit.models import AuditEvent
     from deals.models import DealMembership
 
     manager = member(sample_deal, Role.MANAGER, "heron-manager")

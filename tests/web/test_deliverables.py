@@ -10,14 +10,14 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from analysis.models import AuditEvent, Gap, RunStatus, RunStep, StepStatus, VdrStatus
+from analysis.models import Gap, RunStatus, RunStep, StepStatus, VdrStatus
 from analysis.services.finalize import finalize_run
 from analysis.services.inputs import deal_context, manifest_pages
 from analysis.services.persist import upsert_discovery
 from analysis.services.runs import create_run
+from audit.models import AuditEvent
 from dealiq.engines.offline.engine import OfflineEngine
 from dealiq.schemas import DiscoveryRequest
-
 from tests.factories import fact, gap, make_deal, make_document, persist_run
 
 pytestmark = pytest.mark.django_db

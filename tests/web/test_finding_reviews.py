@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from analysis.filters import filtered
-from analysis.models import AuditEvent, Finding, FindingReview, Notification
+from analysis.models import Finding, FindingReview, Notification
 from analysis.services.reviews import ReviewInput, review_finding, reviewed_values, with_reviewed_values
-
+from audit.models import AuditEvent
 from tests.factories import persist_run
 
 pytestmark = pytest.mark.django_db

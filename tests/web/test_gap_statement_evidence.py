@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 
 from analysis.models import Gap
-from deals.models import Role
 from dealiq.schemas import GapItem
-
+from deals.models import Role
 from tests.factories import gap, make_deal, make_document, persist_run
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from analysis.models import Fact, FactFindingLink, Finding, Gap, RunOrigin, RunStatus
-
 from tests.factories import make_deal, make_document
 
 pytestmark = pytest.mark.django_db

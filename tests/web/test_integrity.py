@@ -9,18 +9,18 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from analysis.models import AnalysisBatch, AnalysisRun, AuditEvent, Fact, Notification, RunStatus, RunStep, StepStatus
+from analysis.models import AnalysisBatch, AnalysisRun, Fact, Notification, RunStatus, RunStep, StepStatus
 from analysis.services.runs import RunStateError
 from analysis.services.verification import verify_fact
+from audit.models import AuditEvent
 from deals.models import DealMembership, Role
-from workers.pipeline import start_run
-
 from tests.factories import fact, make_deal, make_document, persist_run, sample_results
+from workers.pipeline import start_run
 
 pytestmark = pytest.mark.django_db
 
 
-def staff(user, apps=("deals", "analysis")):
+def staff(user, apps=("deals", "analysis", "audit")):
     """A staff user holding every admin permission of our apps (more than the demo grants): what they
     may do is then decided by the admin's own deal rules alone."""
     user.is_staff = True
@@ -152,7 +152,7 @@ def test_admin_lists_filters_and_notifications_never_name_another_deal(client, t
     Notification.objects.create(user=viewer, deal=deal, run=run, kind="run.completed", message="Falcon run done")
     client.force_login(viewer)
     for name in ("analysis_fact", "analysis_gap", "analysis_finding", "analysis_analysisrun", "analysis_runstep",
-                 "analysis_factfindinglink", "analysis_auditevent", "analysis_notification", "deals_dealmembership",
+                 "analysis_factfindinglink", "audit_auditevent", "analysis_notification", "deals_dealmembership",
                  "deals_document", "deals_documentpage", "analysis_analysisbatch", "deals_deal", "analysis_enginecall"):
         html = client.get(reverse(f"admin:{name}_changelist")).content.decode()
         assert "Secret Osprey" not in html, name
@@ -263,7 +263,7 @@ def test_members_see_one_readable_line_operators_the_traceback(client, two_deals
     failed = persist_run(deal, [], status=RunStatus.FAILED)
     AnalysisRun.objects.filter(pk=failed.pk).update(error="network/reason: " + TRACE)
     RunStep.objects.filter(run=failed, domain="network", kind="reason").update(status=StepStatus.FAILED, error=TRACE)
-    from analysis.services.audit import record_event
+    from audit.services import record_event
 
     event = record_event("step.failed", run=failed, severity="error",
                          data={"domain": "network", "kind": "reason", "attempt": 1, "error": TRACE})
@@ -276,7 +276,7 @@ def test_members_see_one_readable_line_operators_the_traceback(client, two_deals
 
     operator = staff(member(deal, Role.MANAGER, "op"))
     client.force_login(operator)
-    detail = client.get(reverse("admin:analysis_auditevent_change", args=[event.pk])).content.decode()
+    detail = client.get(reverse("admin:audit_auditevent_change", args=[event.pk])).content.decode()
     assert "Traceback" in detail
 
 

@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import fact, finding, gap, make_document, persist_run
+
 from .test_access_matrix import ROLES, RULES, admin_rules, codes, matrix_data, pattern_keys  # noqa: F401
 
 pytestmark = pytest.mark.django_db

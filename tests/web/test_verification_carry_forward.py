@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from analysis.models import AuditEvent, Fact, Gap, RunStatus, Verification
+from analysis.models import Fact, Gap, RunStatus, Verification
 from analysis.services.verification import reject_fact, resolve_gap, verify_fact
+from audit.models import AuditEvent
 from deals.ingestion import store_document
 from deals.models import Role
-from workers.pipeline import start_run
-
 from tests.factories import fact, gap, make_deal, make_document, persist_run
+from workers.pipeline import start_run
 
 
 @pytest.mark.django_db
@@ -70,9 +70,8 @@ def test_a_decision_on_run_n_reaches_a_later_run_that_already_wrote_the_key(make
 
 
 @pytest.mark.django_db(transaction=True)
-def test_verify_rerun_then_change_the_document_and_rerun_through_the_pipeline(client, member, monkeypatch):
+def test_verify_rerun_then_change_the_document_and_rerun_through_the_pipeline(client, member):
     """The acceptance path end to end: real pipeline (eager), a line-reading test engine, real pages."""
-    monkeypatch.setenv("DEALIQ_EXTRA_ENGINES", "ledger=tests.web.ledger_engine:LedgerEngine")
     deal = make_deal("Project Osprey")
     text = "IT inventory\nFACT infrastructure/server_os: Windows Server 2012 R2 | count=40; eol=yes\nFACT applications/erp: SAP ECC 6.0 | users=420\n"
     assert store_document(deal, "target", "inventory.txt", text.encode()).stored

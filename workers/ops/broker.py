@@ -1,7 +1,10 @@
 """A short-timeout Redis client on the Celery broker, for probes that must never hang."""
 from __future__ import annotations
 
-from config.celery_app import app
+from celery import current_app as app  # the one app (config/celery_app.py), set current when Django loads
+
+from dealiq.redis_client import is_redis_url
+from dealiq.redis_client import redis_client as client_for
 
 
 def broker_url() -> str:
@@ -10,13 +13,12 @@ def broker_url() -> str:
 
 
 def broker_is_redis() -> bool:
-    return broker_url().startswith(("redis://", "rediss://", "unix://"))
+    return is_redis_url(broker_url())
 
 
 def redis_client(timeout: float):
-    import redis
-
-    return redis.Redis.from_url(broker_url(), socket_timeout=timeout, socket_connect_timeout=timeout)
+    """A short-timeout client on the broker (dealiq/redis_client.py reads the URL)."""
+    return client_for(broker_url(), timeout=timeout)
 
 
 def queue_keys(queue: str) -> list[str]:

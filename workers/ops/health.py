@@ -12,12 +12,12 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from celery import current_app as app  # the one app (config/celery_app.py), set current when Django loads
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from analysis.models import AnalysisRun, RunStatus
-from config.celery_app import app
 
 from .beat import beat_last_seen
 from .broker import broker_is_redis, broker_url, queue_keys, redis_client

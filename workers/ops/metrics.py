@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from celery import current_app as app  # the one app (config/celery_app.py), set current when Django loads
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from analysis.models import AnalysisRun, RunStatus, RunStep, StepKind, StepStatus
-from config.celery_app import app
 
 from .broker import broker_is_redis, queue_keys, redis_client
 

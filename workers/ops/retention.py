@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from analysis.models import AuditEvent, EngineCall, Notification
+from analysis.models import EngineCall, Notification
+from audit.models import AuditEvent
 
 
 @dataclass(frozen=True)

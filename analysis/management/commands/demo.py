@@ -29,13 +29,13 @@ ADMIN_PERMISSIONS = {
     "manager": [
         ("analysis", "view", "analysisrun"), ("analysis", "change", "analysisrun"),
         ("analysis", "view", "analysisbatch"), ("analysis", "change", "analysisbatch"),
-        ("analysis", "view", "runstep"), ("analysis", "view", "enginecall"), ("analysis", "view", "auditevent"),
+        ("analysis", "view", "runstep"), ("analysis", "view", "enginecall"), ("audit", "view", "auditevent"),
         ("deals", "view", "deal"), ("deals", "change", "deal"), ("deals", "view", "dealmembership"),
         ("deals", "add", "dealmembership"), ("deals", "change", "dealmembership"), ("deals", "delete", "dealmembership"),
     ],
     "operator": [
         ("analysis", "view", "analysisrun"), ("analysis", "view", "analysisbatch"), ("analysis", "view", "runstep"),
-        ("analysis", "view", "enginecall"), ("analysis", "view", "auditevent"), ("deals", "view", "document"),
+        ("analysis", "view", "enginecall"), ("audit", "view", "auditevent"), ("deals", "view", "document"),
     ],
 }
 

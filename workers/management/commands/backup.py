@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "Back up the database into DEALIQ_BACKUP_DIR (pg_dump custom format / SQLite backup API)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dir", type=Path, default=None, help=f"default: DEALIQ_BACKUP_DIR")
+        parser.add_argument("--dir", type=Path, default=None, help="default: DEALIQ_BACKUP_DIR")
         parser.add_argument("--keep", type=int, default=None, help="backups to keep (default DEALIQ_BACKUP_KEEP)")
         parser.add_argument("--media", action="store_true", help="also archive MEDIA_ROOT (uploaded documents)")
 

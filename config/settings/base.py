@@ -1,37 +1,42 @@
-"""DealIQ settings, all from the environment.
+"""DealIQ settings shared by every environment, all from the environment variables (read through
+config/env.py, which names the variable in every error).
+
+The environment picks one module on top of this one (cookiecutter-django's layout):
+  local.py       development and `make demo` (manage.py and the Celery app default to it)
+  test.py        pytest (pytest.ini)
+  production.py  deployments (the Docker image and config/wsgi.py default to it)
 
 Embedded default (nothing set): SQLite under var/, Celery eager in-process, offline engine.
 Real stack: DATABASE_URL=postgres://…, CELERY_BROKER_URL=redis://… and `celery -A config worker`.
-Production (DEBUG off) refuses to start without a real SECRET_KEY.
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_float, env_int, env_list, env_str
-from .logging import build_logging
+from config.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_prices,
+    env_rate_limits,
+    env_str,
+)
+from config.logging import build_logging
+from dealiq.engines.anthropic_engine.pricing import DEFAULT_PRICES
+from dealiq.redis_client import is_redis_url
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("DEALIQ_VAR_DIR", str(BASE_DIR / "var")))
 
-TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 DEBUG = env_bool("DEBUG", False)
+# No SECRET_KEY here: local.py and test.py have a fixed development key, production.py insists on one.
 
-_DEV_SECRET = "dev-only-insecure-key-never-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY") or (_DEV_SECRET if (DEBUG or TESTING) else None)
-if not SECRET_KEY:
-    raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Set SECRET_KEY to a long random value (production), "
-        "or DEBUG=1 for local development."
-    )
-if not (DEBUG or TESTING) and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
-    raise ImproperlyConfigured("SECRET_KEY is too weak for production: use at least 50 random characters.")
-
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if (DEBUG or TESTING) else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -44,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_filters",
+    "audit",
     "deals",
     "analysis",
     "workers",
@@ -116,22 +122,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    # production.py swaps in whitenoise's compressed, hashed files (needs collectstatic).
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# --- security (production) -------------------------------------------------------------------
-if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not TESTING)
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not TESTING)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not TESTING)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if TESTING else 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- security: HTTPS, HSTS and secure cookies are in production.py ------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -216,7 +211,7 @@ ANTHROPIC_TIMEOUT = env_float("ANTHROPIC_TIMEOUT", 120.0)
 ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 0)
 ANTHROPIC_REASONING_MODEL = env_str("ANTHROPIC_REASONING_MODEL")  # empty: reason with ANTHROPIC_MODEL
 ANTHROPIC_TOKEN_BUDGET = env_int("ANTHROPIC_TOKEN_BUDGET", 120_000)
-ANTHROPIC_CACHE_TTL = env_str("ANTHROPIC_CACHE_TTL", "5m")  # "5m" or "1h"
+ANTHROPIC_CACHE_TTL = env_choice("ANTHROPIC_CACHE_TTL", "5m", ("5m", "1h"))
 # Runs of these priorities send their discovery calls through the Message Batches API (half price,
 # answers within 24 h; workers/message_batches.py). Needs beat, so none in embedded (eager) mode.
 ANTHROPIC_MESSAGE_BATCH_PRIORITIES = [
@@ -226,30 +221,16 @@ ANTHROPIC_MESSAGE_BATCH_PRIORITIES = [
 if set(ANTHROPIC_MESSAGE_BATCH_PRIORITIES) - {"low", "normal", "high"}:
     raise ImproperlyConfigured("ANTHROPIC_MESSAGE_BATCH_PRIORITIES: a comma list of low, normal, high (or none)")
 
-
-def _anthropic_prices() -> dict:
-    """USD per million tokens per model (+ cache/batch multipliers). ANTHROPIC_PRICES overrides the
-    built-in table with inline JSON or the path of a JSON file; a bad value stops startup loudly."""
-    import json
-
-    from dealiq.engines.anthropic_engine.pricing import DEFAULT_PRICES
-
-    raw = (env_str("ANTHROPIC_PRICES") or "").strip()
-    if not raw:
-        return {model: dict(entry) for model, entry in DEFAULT_PRICES.items()}
-    try:
-        text = raw if raw.startswith("{") else Path(raw).read_text()
-        table = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise ImproperlyConfigured(f"ANTHROPIC_PRICES is neither JSON nor a readable JSON file: {exc}") from exc
-    if not isinstance(table, dict) or not all(isinstance(v, dict) and "input" in v and "output" in v for v in table.values()):
-        raise ImproperlyConfigured('ANTHROPIC_PRICES must map model ids to {"input": …, "output": …}')
-    return table
-
-
-ANTHROPIC_PRICES = _anthropic_prices()
+# USD per million tokens per model (+ cache/batch multipliers). ANTHROPIC_PRICES overrides the built-in
+# table with inline JSON or the path of a JSON file; a bad value stops startup loudly.
+ANTHROPIC_PRICES = env_prices("ANTHROPIC_PRICES", DEFAULT_PRICES)
 # Which engine analyses: "anthropic" when a key is set, else the offline rule engine.
-DEALIQ_ENGINE = env_str("DEALIQ_ENGINE", "anthropic" if ANTHROPIC_API_KEY else "offline")
+BUILTIN_ENGINES = ("offline", "anthropic")
+DEALIQ_ENGINE_DEFAULT = "anthropic" if ANTHROPIC_API_KEY else "offline"
+# Engines imported by dotted path ({name: "package.module:ClassName"}): none here, and production.py refuses
+# DEALIQ_EXTRA_ENGINES — only local.py and test.py read it (tests register their engines that way). So each
+# of those modules sets DEALIQ_ENGINE (env_choice: one of the engines it knows) after its extra engines.
+DEALIQ_EXTRA_ENGINES: dict[str, str] = {}
 
 DEALIQ_STEP_MAX_ATTEMPTS = env_int("DEALIQ_STEP_MAX_ATTEMPTS", 5)
 # The deal-level reasoning layer (dealiq/reasoning) at finalize: on for every engine. Off only for tests
@@ -269,20 +250,15 @@ DEALIQ_ERROR_MAX_CHARS = env_int("DEALIQ_ERROR_MAX_CHARS", 2000)
 # Rate limits per provider, shared by every worker through Redis: "provider=requests/tokens" per
 # period, e.g. "anthropic=1000/450000". 0 means no limit on that dimension; a provider not listed is
 # not limited (the offline engine makes no calls).
-DEALIQ_RATE_LIMITS = {
-    name.strip(): {"requests": int(rpm or 0), "tokens": int(tpm or 0)}
-    for name, _, limits in (item.partition("=") for item in env_list("DEALIQ_RATE_LIMITS", ["anthropic=1000/450000"]))
-    for rpm, _, tpm in [limits.partition("/")]
-    if name.strip()
-}
+DEALIQ_RATE_LIMITS = env_rate_limits("DEALIQ_RATE_LIMITS", "anthropic=1000/450000")
 DEALIQ_RATE_LIMIT_PERIOD_SECONDS = env_float("DEALIQ_RATE_LIMIT_PERIOD_SECONDS", 60.0)
 # Redis the limiter counts in (default: the broker when it is Redis; else in-process counting).
 DEALIQ_RATE_LIMIT_REDIS_URL = env_str(
-    "DEALIQ_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+    "DEALIQ_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if is_redis_url(CELERY_BROKER_URL) else None
 )
 # Redis the prompt-cache warm-up gate locks in (default: the broker when it is Redis; else a file lock).
 DEALIQ_WARMUP_REDIS_URL = env_str(
-    "DEALIQ_WARMUP_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+    "DEALIQ_WARMUP_REDIS_URL", CELERY_BROKER_URL if is_redis_url(CELERY_BROKER_URL) else None
 )
 # Running steps refresh their heartbeat this often (must stay well below the stale threshold).
 DEALIQ_HEARTBEAT_INTERVAL_SECONDS = env_float(
@@ -341,14 +317,16 @@ DEALIQ_UPLOAD_MAX_REQUEST_BYTES = env_int(
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, 2 * DEALIQ_DOCUMENT_MAX_FILES_PER_UPLOAD)
 
 # --- logging (docs/operations.md): JSON lines in production, readable in dev -----------------------
-LOG_FORMAT = env_str("LOG_FORMAT", "text" if (DEBUG or TESTING) else "json")
+# production.py switches the default to "json" and rebuilds LOGGING.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("json", "text"))
 LOG_FILE = env_str("LOG_FILE")  # set → also a size-rotated file
 LOG_MAX_BYTES = env_int("LOG_MAX_BYTES", 20 * 1024 * 1024)
 LOG_BACKUP_COUNT = env_int("LOG_BACKUP_COUNT", 10)
 # In eager mode the command prints progress itself; workers log every step at INFO.
+LOG_LEVEL = env_str("LOG_LEVEL", "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO")
 LOGGING = build_logging(
     fmt=LOG_FORMAT,
-    level=env_str("LOG_LEVEL", "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"),
+    level=LOG_LEVEL,
     log_file=LOG_FILE,
     max_bytes=LOG_MAX_BYTES,
     backup_count=LOG_BACKUP_COUNT,
@@ -358,7 +336,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- operations (docs/operations.md): Flower, health, metrics, backups, retention, disk ----------
 # Flower's address as operators reach it (the run page links each step's task there); empty = no link.
-FLOWER_URL = env_str("FLOWER_URL", "http://127.0.0.1:5555" if DEBUG else "")
+FLOWER_URL = env_str("FLOWER_URL", "")  # local.py: http://127.0.0.1:5555
 # /metrics: "user:password" for Prometheus' basic auth; staff sessions are always let in.
 METRICS_BASIC_AUTH = env_str("METRICS_BASIC_AUTH")
 # /healthz: every probe has a short timeout so the endpoint can be polled every 10 s.

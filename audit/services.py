@@ -1,4 +1,7 @@
-"""Recording audit events: every state change calls `record_event` inside its own transaction."""
+"""Recording audit events: every state change calls `record_event` inside its own transaction — the
+services of deals/ and analysis/ alike (this app sits beneath both). Also how an event's error reads
+for members (`readable_error`, `member_event_details`) and the truncated error text runs and events
+store (`truncate_error`)."""
 from __future__ import annotations
 
 import re
@@ -7,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 
-from ..models import AnalysisRun, AuditEvent, EventSeverity
+from .models import AuditEvent, EventSeverity
 
 
 def worker_label() -> str:
@@ -41,9 +44,11 @@ def record_event(
     else:
         actor = None
     if run is not None and deal is None:
-        deal = (
-            AnalysisRun.objects.values_list("deal_id", flat=True).get(pk=run) if isinstance(run, int) else run.deal_id
-        )
+        if isinstance(run, int):  # the run model through the foreign key: audit imports nothing above it
+            runs = AuditEvent._meta.get_field("run").related_model.objects
+            deal = runs.values_list("deal_id", flat=True).get(pk=run)
+        else:
+            deal = run.deal_id
     return AuditEvent.objects.create(
         event_type=event_type,
         actor=actor,
@@ -94,3 +99,11 @@ def member_event_details(data: Any) -> str:
             value = readable_error(value)
         parts.append(f"{key}: {value}")
     return "; ".join(parts)
+
+
+def record_download(actor, *, deal, run, export: str, filters: dict | None = None) -> AuditEvent:
+    """An export downloaded: the pages' exports and the admin's alike (who took which data out)."""
+    data: dict[str, Any] = {"export": export}
+    if filters is not None:
+        data["filters"] = filters
+    return record_event("export.downloaded", actor=actor, deal=deal, run=run, data=data)
