@@ -59,6 +59,11 @@ MAX_ROW_QUOTE_IN_GAP = 200
 MAX_BLANK_CELL_GAPS_PER_COLUMN = 3
 MIN_ROWS_FOR_INVENTORY = 8  # rows of a table inside a report before its row count is reconciled
 DEFAULT_GAP_DOMAIN = "organization"  # a statement that names no domain at all is a governance matter
+# Columns of an application inventory that name the application or its vendor.
+_APPLICATION_NAME_HEADER = re.compile(
+    r"^(?:application|app|system|product|software|solution|platform|vendor|supplier|publisher|manufacturer)"
+    r"(?:\s*(?:name|/\s*service|/\s*system))?$", re.I)
+_NOT_A_NAME = re.compile(r"^(?:in-?house|internal|custom|bespoke|n/?a|none|tbd|tbc|unknown|various|saas|cloud|on-?prem\w*)\b", re.I)
 
 
 class OfflineEngine:
@@ -102,6 +107,7 @@ class OfflineEngine:
     def _facts(self, units: list[TextUnit], contexts: list[str], request: DiscoveryRequest) -> list[FactItem]:
         sheets = sheet_names(units)
         table_domains = self._table_domains(units, contexts)
+        apps = _application_names(units, table_domains)
         by_key: dict[str, FactItem] = {}
         registered: set[tuple[int, str]] = set()  # a report's findings table and its detail section name the same ID
         for unit, context in zip(units, contexts):
@@ -112,13 +118,16 @@ class OfflineEngine:
                 if unit.columns and draft.rule_id in self._domain_by_rules:
                     # A contract read from an inventory row belongs where the row does (an application
                     # inventory's "contract end" column is an application contract, whatever it is hosted on).
-                    draft = replace(draft, domain=self._row_domain(unit, context, table_domains.get(unit.table_id)))
+                    draft = replace(draft, domain=self._row_domain(unit, context, table_domains.get(unit.table_id), apps))
+                elif draft.rule_id in self._domain_by_rules and draft.domain == DEFAULT_GAP_DOMAIN and _names_application(unit.text, apps):
+                    # "X: the agreement renews in September" about an application the inventory lists.
+                    draft = replace(draft, domain="applications")
                 drafts.append(draft)
             for draft in drafts:
                 if draft.domain == request.domain:
                     self._add(by_key, draft, request.entity)
             if unit.columns:
-                draft = self._row_fact(unit, context, request, table_domains.get(unit.table_id), sheets)
+                draft = self._row_fact(unit, context, request, table_domains.get(unit.table_id), sheets, apps)
                 if draft is not None:
                     self._add(by_key, draft, request.entity)
             # A register's items are about different things (a test's findings, a playbook's rules): each
@@ -133,14 +142,15 @@ class OfflineEngine:
             self._add(by_key, draft, request.entity)
         return _drop_uncounted_duplicates(list(by_key.values()))
 
-    def _row_fact(self, unit: TextUnit, context: str, request: DiscoveryRequest, table_domain, sheets) -> FactDraft | None:
+    def _row_fact(self, unit: TextUnit, context: str, request: DiscoveryRequest, table_domain, sheets,
+                  apps: re.Pattern | None = None) -> FactDraft | None:
         """One fact per inventory / register row, unless a rule's fact already names the row (a contract
         fact naming its supplier), in the domain its words and its table's say (a person in the IT team
         table is organisation even when the row mentions Salesforce)."""
         lead = row_lead(unit)
         if not lead or is_statement_table([label for label, _ in unit.columns]):
             return None
-        if self._row_domain(unit, context, table_domain) != request.domain:
+        if self._row_domain(unit, context, table_domain, apps) != request.domain:
             return None
         # Only a fact of the row's own domain stands for the row (a "contract ending" read from a firewall's
         # support date does not make the firewall row an organisation matter).
@@ -166,11 +176,18 @@ class OfflineEngine:
             covered.append((draft.domain, named.casefold()))
         return covered
 
-    def _row_domain(self, unit: TextUnit, context: str, table_domain: TableLean | None) -> str:
+    def _row_domain(self, unit: TextUnit, context: str, table_domain: TableLean | None,
+                    apps: re.Pattern | None = None) -> str:
         """A row's domain: its own words (without the column labels, which are context), leaning to its
-        table's domain; a register's rows (contracts) have no table domain to lean to."""
-        return (self._vocabulary.classify(row_text(unit), context, table_domain)
-                or (table_domain.domain if table_domain else DEFAULT_GAP_DOMAIN))
+        table's domain; a register's rows (contracts) have no table domain to lean to. A row left to
+        organisation that names an application of the entity's own inventory (a contract register's
+        licence for it) is an applications row."""
+        domain = (self._vocabulary.classify(row_text(unit), context, table_domain)
+                  or (table_domain.domain if table_domain else DEFAULT_GAP_DOMAIN))
+        if domain == DEFAULT_GAP_DOMAIN and apps is not None and (table_domain is None or table_domain.domain != DEFAULT_GAP_DOMAIN) \
+                and _names_application(row_text(unit), apps):
+            return "applications"
+        return domain
 
     def _table_domain(self, rows: list[TextUnit], context: str) -> TableLean | None:
         labels = tuple(dict.fromkeys(label for r in rows[:25] for label, _ in r.columns))
@@ -405,6 +422,28 @@ class OfflineEngine:
             dropped += len(finding.links) - len(kept)
             finding.links = kept
         return ReasoningResult(findings=[f for f in findings if f.links], usage=Usage(model=self.model), dropped_links=dropped)
+
+
+def _application_names(units: list[TextUnit], table_domains: dict[str, TableLean | None]) -> re.Pattern | None:
+    """The names (and vendors) an entity's application inventories list: what makes a contract line about
+    "Acme Dispatch" an applications matter even though its words name no domain."""
+    names = set()
+    for unit in units:
+        lean = table_domains.get(unit.table_id) if unit.is_table_row else None
+        if lean is None or lean.domain != "applications":
+            continue
+        for label, value in unit.columns:
+            value = value.strip()
+            if (_APPLICATION_NAME_HEADER.match(label.strip()) and 4 <= len(value) <= 60 and value[0].isalnum()
+                    and not _NOT_A_NAME.match(value) and not value.isdigit()):
+                names.add(value.casefold())
+    if not names:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))) + r")(?![\w-])", re.I)
+
+
+def _names_application(text: str, apps: re.Pattern | None) -> bool:
+    return apps is not None and apps.search(text) is not None
 
 
 def _quote(text: str, limit: int = MAX_QUOTE_IN_GAP) -> str:
