@@ -282,11 +282,13 @@ class OfflineEngine:
             confidence=draft.confidence,
         )
         existing = by_key.get(fact.key)
-        if existing is not None and existing.document_id != fact.document_id and "status" in fact.details:
-            # A claim about a control ("MFA: in place") made by two documents is two claims, each with its
-            # own source: the questionnaire's and the overview's. Merged into one, the document a third one
-            # contradicts could lose its side. The item names the later document (deterministic: pages are
-            # read in a fixed order), so the first document's fact keeps its key.
+        if (existing is not None and existing.document_id != fact.document_id
+                and ("status" in fact.details or fact.details.get("rule") == "eol_catalogue")):
+            # A claim about a control ("MFA: in place") or a release in use made by two documents is two
+            # statements, each with its own source: the questionnaire's and the overview's, the inventory's
+            # and an e-mail's. Merged into one, the document a third one contradicts could lose its side.
+            # The item names the later document (deterministic: pages are read in a fixed order), so the
+            # first document's fact keeps its key.
             fact = replace(fact, item=f"{fact.item} (per {file_words(unit.filename) or unit.filename})")
             existing = by_key.get(fact.key)
         if existing is None:
