@@ -508,7 +508,8 @@ def _drop_uncounted_duplicates(facts: list[FactItem]) -> list[FactItem]:
     kept = []
     for fact in facts:
         release = (fact.details.get("product"), fact.details.get("cycle"))
-        if fact.details.get("rule") == "eol_catalogue" and not fact.details.get("count") and release in counted:
+        if (fact.details.get("rule") == "eol_catalogue" and not fact.details.get("count") and release in counted
+                and not fact.details.get("lifecycle_claim")):
             first = next(f for f in kept + facts if (f.details.get("product"), f.details.get("cycle")) == release and f.details.get("count"))
             first.details["mentions"] = first.details.get("mentions", 1) + fact.details.get("mentions", 1)
             continue
