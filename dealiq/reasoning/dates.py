@@ -164,7 +164,8 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         ]
         clauses = [f for f, _, _ in hits if _COC_WORDS.search(f.evidence or "") and _CHANGE_OF_CONTROL.search(f.evidence or "")]
         if not in_window and not conflicting:
-            if clauses:
+            # A licence that does not transfer is the transfer rule's risk (one finding per risk).
+            if clauses and not (entity == "target" and all(_NOT_TRANSFERABLE.search(f.evidence or "") for f in clauses)):
                 out.append(_change_of_control(view, entity, hits, clauses))
             continue
         hits = dated
@@ -425,7 +426,7 @@ def transfer_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         domain = _contract_domain(view, facts)
         # Several licences under one holder's programme (a sponsor's, a parent's) lapse for one reason:
         # one risk per holder and domain, each licence in it.
-        by_holder.setdefault((holder.casefold() if holder else f"\x00{party}", domain), []).append(
+        by_holder.setdefault(holder.casefold() if holder else f"\x00{party}", []).append(
             make_finding(
                 "licence_not_transferable",
                 domain=_contract_domain(view, facts),
@@ -445,11 +446,13 @@ def transfer_findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 details={"holder": holder, "lapses": lapses, "party": party},
             )
         )
-    for (_, domain), found in sorted(by_holder.items()):
+    for _, found in sorted(by_holder.items()):
         if len(found) == 1:
             out.append(found[0])
             continue
         holder = found[0].details.get("holder") or ""
+        # the domain of the service whose loss hurts most (security tooling before mail filtering)
+        domain = min(found, key=lambda f: (-_SEVERITY_ORDER.index(f.severity), f.domain)).domain
         parties = sorted(f.details.get("party", "") for f in found)
         links, seen = [], set()
         for finding in found:

@@ -1,0 +1,277 @@
+"""Claims and their refutations, and one finding per risk: the general classes behind the evaluation
+rooms' missing contradiction sides and noisy findings, each on texts written for these tests (other
+companies, products and wordings than any sample or evaluation room).
+
+- a claim (a control "in place", a release in use) made by two documents is two facts, each with its source;
+- a contract line or register row about an application of the entity's own inventory is an applications fact;
+- certification schemes beyond the big three, negative statements included;
+- a site count with a qualifier in running text, never a service's scope in a register row;
+- a release stated as retired is a claim, linked `contradicts` in the estate's risk when another document
+  still lists it;
+- contracts of one domain ending near close are one risk; licences under one holder's programme are one risk;
+- a buyer's integration rule is a requirement, not a side of a contradiction (an audit nonconformity is).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dealiq.documents.extract import extract_document
+from dealiq.engines.offline import OfflineEngine
+from dealiq.reasoning import reason_deal
+from dealiq.schemas import FactRecord, SourcePage
+
+from . import deal, discover, items, page
+
+REF = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return OfflineEngine()
+
+
+def fact(entity, domain, category, item, evidence, doc=1, **details) -> FactRecord:
+    key = f"{entity}-{domain}-{category}-{item}-{doc}"
+    return FactRecord(key, entity, domain, category, item, {"source_file": f"doc{doc}.pdf", **details}, evidence, doc, (1,))
+
+
+def link_types(finding):
+    return {l.fact_key: l.link_type for l in finding.links}
+
+
+def file_page(filename: str, text: str, document_id: int) -> SourcePage:
+    """A page as extraction gives it (a CSV's rows as `header: value; …`)."""
+    [extracted] = extract_document(filename, text.encode()).pages
+    return SourcePage(document_id, 1, extracted, filename, "target")
+
+
+# -- a claim made by two documents is two facts ---------------------------------------------------------
+
+
+def test_a_control_claim_in_two_documents_keeps_each_source(engine):
+    overview = "Remote staff sign in through the Zscaler client; multi-factor authentication is enforced for everyone."
+    survey = "Ref | Question | Reply\nS-4 | Do all users authenticate with MFA? | Yes, enforced for all staff"
+    found = discover(engine, "identity_access", overview, survey)
+    mfa = [f for f in found.facts if f.details.get("control") == "mfa"]
+    assert {f.document_id for f in mfa} == {1, 2}
+    assert len({f.key for f in mfa}) == 2
+    # the same claim repeated inside one document stays one fact
+    again = discover(engine, "identity_access", overview + "\n\n" + overview.replace("Remote staff", "Field staff"))
+    assert len([f for f in again.facts if f.details.get("control") == "mfa"]) == 1
+
+
+def test_a_release_named_by_two_documents_keeps_each_source(engine):
+    inventory = "Component | Version\nBilling API | Java 8 on Tomcat 8.5"
+    mail = "Between us: the billing API still runs Java 8, the rewrite never shipped."
+    found = discover(engine, "applications", inventory, mail)
+    java = [f for f in found.facts if f.details.get("product") == "oracle-jdk"]
+    assert {f.document_id for f in java} == {1, 2}
+
+
+# -- a contract about an inventory application is an applications fact -----------------------------------
+
+
+APP_INVENTORY = (
+    "App ID,Application,Vendor,Business function,Hosting\n"
+    "A-01,TrackPoint Dispatch,Orbital Routing Ltd,Dispatch and routing,SaaS\n"
+    "A-02,Ledgerline,Abacus Soft,Finance,On-premises\n"
+    "A-03,Crewbook,Shiftware Inc,Rostering,SaaS\n"
+)
+
+
+def test_a_contract_line_naming_an_inventory_application_is_an_applications_fact(engine):
+    from dealiq.schemas import DiscoveryRequest
+
+    pages = [
+        file_page("apps.csv", APP_INVENTORY, 1),
+        page("- TrackPoint Dispatch: the subscription with Orbital is up for renewal on 31 March 2027.", "notes.txt", document_id=2),
+        page("- The cleaning company contract renews on 31 March 2027.", "notes2.txt", document_id=3),
+    ]
+
+    def facts_of(domain):
+        return engine.discover(DiscoveryRequest(deal=deal("merger", REF), domain=domain, entity="target", pages=pages)).facts
+
+    apps = [f for f in facts_of("applications") if f.document_id == 2]
+    assert any(f.category == "contract" for f in apps)
+    assert not any(f.document_id == 2 and f.category == "contract" for f in facts_of("organization"))
+    # a contract naming no inventory application stays where its words put it
+    assert not any(f.document_id == 3 for f in facts_of("applications"))
+
+
+def test_a_contract_register_row_for_an_inventory_vendor_is_an_applications_row(engine):
+    from dealiq.schemas import DiscoveryRequest
+
+    register = (
+        "Supplier,Scope,Annual fee,Ends,Assignment\n"
+        "Orbital Routing Ltd,Dispatch subscription and support,48000,2028-05-31,Assignable\n"
+        "Brightmop Facilities,Office cleaning,12000,2028-01-31,Assignable\n"
+    )
+    pages = [file_page("apps.csv", APP_INVENTORY, 1), file_page("supplier-register.csv", register, 2)]
+    by_domain = {
+        d: [f for f in engine.discover(DiscoveryRequest(deal=deal("merger", REF), domain=d, entity="target", pages=pages)).facts
+            if f.document_id == 2]
+        for d in ("applications", "organization")
+    }
+    assert any("Orbital Routing" in f.item for f in by_domain["applications"])
+    assert not any("Orbital Routing" in f.item for f in by_domain["organization"])
+    assert not any("Brightmop" in f.item for f in by_domain["applications"])
+
+
+# -- certification schemes, negative statements ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, scheme, status",
+    [
+        ("The clinic group is not HITRUST certified; an i1 readiness review started in May.", "HITRUST", "absent"),
+        ("Hosting is HITRUST r2 certified since 2024.", "HITRUST", "present"),
+        ("Our ISO 22301 certificate covers both data centres.", "ISO 22301", "present"),
+        ("The platform does not hold a FedRAMP authorisation.", "FedRAMP", "absent"),
+    ],
+)
+def test_certification_schemes_beyond_iso_and_soc(engine, text, scheme, status):
+    found = discover(engine, "cybersecurity", text)
+    certs = {f.details.get("certification"): f.details.get("status") for f in found.facts if f.category == "certification"}
+    assert certs.get(scheme) == status
+
+
+# -- site counts with a qualifier ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, count",
+    [
+        ("The chain trades from **27 garden-centre locations** in the north.", 27),
+        ("We operate 8 cold-store sites and a head office.", 8),
+    ],
+)
+def test_a_site_count_with_a_qualifier_in_running_text(engine, text, count):
+    found = discover(engine, "network", text)
+    assert [f.details["value"] for f in found.facts if f.details.get("measure") == "site_count"] == [count]
+
+
+def test_a_subset_is_not_the_site_count(engine):
+    found = discover(engine, "network", "Only 3 of 27 garden-centre sites have a second line.")
+    assert [f.details.get("value") for f in found.facts if f.details.get("measure") == "site_count"] == [27]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Provider: Kestrel Telecom; Service: SD-WAN (6 northern depot sites); Ends: 2028-02-01",
+        "Application: Yardmaster; Scope: yard management - 4 cross-dock sites; Users: 60",
+    ],
+)
+def test_a_services_scope_in_a_register_row_is_not_the_site_count(engine, text):
+    found = discover(engine, "network", text)
+    assert not [f for f in found.facts if f.details.get("measure") == "site_count"]
+
+
+# -- a release stated as retired ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Every CentOS 7 box was decommissioned during the 2024 platform refresh.",
+        "Windows Server 2008 R2 is no longer in use anywhere in the estate.",
+        "The remaining SQL Server 2012 instances have been retired.",
+    ],
+)
+def test_a_release_stated_as_retired_is_a_claim_not_an_estate(engine, text):
+    found = discover(engine, "infrastructure", text)
+    [claim] = [f for f in found.facts if f.details.get("rule") == "eol_catalogue"]
+    assert claim.details["lifecycle_claim"] == "retired" and claim.item.endswith("stated as retired")
+    findings = reason_deal(deal("acquisition", REF), [fact_record(claim)])
+    assert not [f for f in findings if f.details.get("rule") == "eol_platform_family"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["CentOS 7 will be decommissioned by the end of 2027.", "We plan to retire Windows Server 2012 R2 next year."],
+)
+def test_a_planned_retirement_is_not_a_claim_that_it_is_gone(engine, text):
+    found = discover(engine, "infrastructure", text)
+    assert not any(f.details.get("lifecycle_claim") for f in found.facts)
+
+
+def fact_record(f, ref="F1") -> FactRecord:
+    return FactRecord(f.key, f.entity, f.domain, f.category, f.item, dict(f.details), f.evidence, f.document_id, tuple(f.pages), ref)
+
+
+def test_a_retirement_claim_another_document_refutes_is_linked_in_the_estates_risk(engine):
+    claim_text = "All Windows Server 2012 R2 hosts were decommissioned in 2025 under project Tidy."
+    inventory = "Host,OS,Role\nfs-01,Windows Server 2012 R2,File server\nap-02,Windows Server 2012 R2,Print\n"
+    from dealiq.schemas import DiscoveryRequest
+
+    pages = [page(claim_text, "overview.md", document_id=1), file_page("servers.csv", inventory, 2)]
+    found = engine.discover(DiscoveryRequest(deal=deal("acquisition", REF), domain="infrastructure", entity="target", pages=pages))
+    records = [fact_record(f, f"F{i}") for i, f in enumerate(found.facts, 1)]
+    [estate] = [f for f in reason_deal(deal("acquisition", REF), records) if f.details.get("rule") == "eol_platform_family"]
+    links = link_types(estate)
+    claims = [r for r in records if r.details.get("lifecycle_claim")]
+    listed = [r for r in records if r.document_id == 2 and r.details.get("product") == "windows-server"]
+    assert claims and listed
+    assert all(links[r.key] == "contradicts" for r in claims + listed)
+    assert "retired" in estate.description and estate.severity in ("high", "critical")
+
+
+def test_a_models_fact_saying_a_release_was_retired_is_not_a_running_estate():
+    said = fact("target", "infrastructure", "operating_system", "Windows Server 2008 R2",
+                "Windows Server 2008 R2 was fully retired last spring.", product="Windows Server 2008 R2")
+    assert not [f for f in reason_deal(deal("acquisition", REF), [said]) if f.details.get("rule") == "eol_platform_family"]
+
+
+# -- one finding per risk -------------------------------------------------------------------------------------
+
+
+def test_contracts_of_one_domain_ending_near_close_are_one_risk():
+    a = fact("target", "applications", "contract", "Dispatch subscription", "The TrackPoint subscription with Orbital Routing ends 2027-01-31.", party="Orbital Routing")
+    b = fact("target", "applications", "contract", "Rostering", "Crewbook licence runs until 28 February 2027.", party="Shiftware", doc=2)
+    wan = fact("target", "network", "contract", "WAN", "The MPLS service from Kestrel Telecom expires on 15 January 2027.", party="Kestrel Telecom", doc=3)
+    findings = reason_deal(deal("acquisition", REF), [a, b, wan])
+    near = [f for f in findings if f.details.get("rule") == "contract_near_completion"]
+    assert sorted(f.domain for f in near) == ["applications", "network"]
+    [apps] = [f for f in near if f.domain == "applications"]
+    assert "Orbital Routing" in apps.title and "Shiftware" in apps.title
+    assert {a.key, b.key} <= set(link_types(apps))
+    [network] = [f for f in near if f.domain == "network"]
+    assert network.title == "Contract ends near close: Kestrel Telecom"
+    # the renewal plan still lists all three
+    [plan] = [f for f in findings if f.details.get("rule") == "contract_renewal_plan"]
+    assert {a.key, b.key, wan.key} <= set(link_types(plan))
+
+
+def test_licences_held_under_one_holders_programme_are_one_risk():
+    rows = [
+        fact("target", "cybersecurity", "contract", f"{vendor} licence",
+             f"Vendor: {vendor}; Service: {service}; Contract holder: Larchmont Equity (portfolio scheme); Notes: non-transferable",
+             doc=i, vendor=vendor, contract_holder="Larchmont Equity (portfolio scheme)")
+        for i, (vendor, service) in enumerate((("SentinelOne", "EDR for 400 endpoints"), ("Proofpoint", "Mail filtering")), 1)
+    ]
+    findings = [f for f in reason_deal(deal("acquisition", REF), rows) if f.details.get("rule") == "licence_not_transferable"]
+    [risk] = findings
+    assert "Larchmont Equity" in risk.title
+    assert "SentinelOne" in risk.description and "Proofpoint" in risk.description
+    assert {r.key for r in rows} <= set(link_types(risk))
+
+
+def test_a_buyers_integration_rule_is_not_a_side_of_a_contradiction():
+    state = fact("buyer", "cybersecurity", "security_monitoring", "SOC", "Our SOC runs Sentinel around the clock.", doc=1,
+                 control="siem", status="present")
+    rule_text = "IR-9 Acquired companies forward security logs to Sentinel from day 45."
+    rule = fact("buyer", "cybersecurity", "integration_rule", "Buyer rule IR-9", rule_text, doc=2, rule="buyer_numbered_rule")
+    read_as_state = fact("buyer", "cybersecurity", "security_monitoring", "SIEM: partial", rule_text, doc=2,
+                         rule="siem_soc", control="siem", status="partial")
+    findings = reason_deal(deal("acquisition", REF), [state, rule, read_as_state])
+    assert not [f for f in findings if f.details.get("rule") == "conflicting_statements"]
+    # an audit's nonconformity, numbered like a rule, is a state and does contradict the claim
+    audit_text = "NC-2 Minor: security logs of two subsidiaries are not collected by the SOC (audit sample)."
+    nc = fact("buyer", "cybersecurity", "integration_rule", "Buyer rule NC-2", audit_text, doc=3, rule="buyer_numbered_rule")
+    nc_state = fact("buyer", "cybersecurity", "security_monitoring", "SIEM: partial coverage", audit_text, doc=3,
+                    rule="siem_soc", control="siem", status="partial")
+    findings = reason_deal(deal("acquisition", REF), [state, nc, nc_state])
+    [conflict] = [f for f in findings if f.details.get("rule") == "conflicting_statements"]
+    assert link_types(conflict)[state.key] == "contradicts" and link_types(conflict)[nc_state.key] == "contradicts"
