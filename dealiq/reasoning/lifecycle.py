@@ -99,8 +99,8 @@ def not_in_use(fact: FactRecord) -> bool:
     months of work"), a release stated as retired, or a catalogue match whose version numbers the matched
     words do not contain ("Windows 10 22H2" read from "Windows 11 Enterprise")."""
     details = fact.details or {}
-    if stated_retired(fact):
-        return True
+    if stated_retired(fact) or details.get("stale_document"):
+        return True  # gone, or named only by a document the room dates years back
     matched, release = str(details.get("matched_text") or ""), str(details.get("release") or "")
     named, read = set(re.findall(r"\d+", release)), set(re.findall(r"\d+", matched))
     if named and read and not named & read:

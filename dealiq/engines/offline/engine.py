@@ -57,6 +57,7 @@ MAX_STATEMENT_QUOTE_IN_GAP = 160
 MAX_ROW_QUOTE_IN_GAP = 200
 # A column left blank in more rows than this is one gap for the column, not one per row.
 MAX_BLANK_CELL_GAPS_PER_COLUMN = 3
+STALE_HEADER_UNITS = 6  # a document states its own date in its first lines
 MIN_ROWS_FOR_INVENTORY = 8  # rows of a table inside a report before its row count is reconciled
 DEFAULT_GAP_DOMAIN = "organization"  # a statement that names no domain at all is a governance matter
 # Columns of an application inventory that name the application or its vendor.
@@ -108,6 +109,7 @@ class OfflineEngine:
         sheets = sheet_names(units)
         table_domains = self._table_domains(units, contexts)
         apps = _application_names(units, table_domains)
+        stale = self._stale_documents(units, request.deal.reference_date)
         by_key: dict[str, FactItem] = {}
         registered: set[tuple[int, str]] = set()  # a report's findings table and its detail section name the same ID
         for unit, context in zip(units, contexts):
@@ -125,6 +127,10 @@ class OfflineEngine:
                 drafts.append(draft)
             for draft in drafts:
                 if draft.domain == request.domain:
+                    if draft.rule_id == "eol_catalogue" and unit.document_id in stale:
+                        # A release named by a document the room itself dates years back ("last updated
+                        # 2021") is history to check, not evidence of what runs today.
+                        draft = replace(draft, details={**draft.details, "stale_document": stale[unit.document_id]})
                     self._add(by_key, draft, request.entity)
             if unit.columns:
                 draft = self._row_fact(unit, context, request, table_domains.get(unit.table_id), sheets, apps)
@@ -141,6 +147,20 @@ class OfflineEngine:
         for draft in self._summary_checks(units, contexts, request.domain, list(by_key.values())):
             self._add(by_key, draft, request.entity)
         return _drop_uncounted_duplicates(list(by_key.values()))
+
+    def _stale_documents(self, units: list[TextUnit], reference_date) -> dict[int, str]:
+        """Documents whose own header (their first lines) says they were last updated long before the
+        reference date: {document id: the date stated}."""
+        stale: dict[int, str] = {}
+        seen: dict[int, int] = {}
+        for unit in units:
+            count = seen[unit.document_id] = seen.get(unit.document_id, 0) + 1
+            if count > STALE_HEADER_UNITS or unit.document_id in stale or unit.is_table_row:
+                continue
+            date = self._statements.stale_date(unit.text, reference_date)
+            if date:
+                stale[unit.document_id] = date
+        return stale
 
     def _row_fact(self, unit: TextUnit, context: str, request: DiscoveryRequest, table_domain, sheets,
                   apps: re.Pattern | None = None) -> FactDraft | None:
