@@ -275,3 +275,35 @@ def test_a_buyers_integration_rule_is_not_a_side_of_a_contradiction():
     findings = reason_deal(deal("acquisition", REF), [state, nc, nc_state])
     [conflict] = [f for f in findings if f.details.get("rule") == "conflicting_statements"]
     assert link_types(conflict)[state.key] == "contradicts" and link_types(conflict)[nc_state.key] == "contradicts"
+
+
+# -- documents the room dates years back; periods that say which contracts, not by when -----------------------
+
+
+def test_a_release_named_only_by_a_document_dated_years_back_is_not_the_running_estate(engine):
+    from dealiq.schemas import DiscoveryRequest
+
+    old = "# Hosting design\n\nVersion 0.9 - last reviewed: 3 February 2019\n\nThe file cluster runs Windows Server 2008 R2 on two nodes."
+    current = "# Server list\n\nThe print servers run Windows Server 2012 R2 (4 servers)."
+    pages = [page(old, "hosting-design.md", document_id=1), page(current, "servers.md", document_id=2)]
+    found = engine.discover(DiscoveryRequest(deal=deal("acquisition", REF), domain="infrastructure", entity="target", pages=pages))
+    stale = [f for f in found.facts if f.details.get("stale_document")]
+    assert [f.details["product"] for f in stale] == ["windows-server"] and "2008" in stale[0].item
+    assert stale[0].details["stale_document"] == "2019-02-03"
+    records = [fact_record(f, f"F{i}") for i, f in enumerate(found.facts, 1)]
+    [estate] = [f for f in reason_deal(deal("acquisition", REF), records) if f.details.get("rule") == "eol_platform_family"]
+    assert estate.details["releases"] == ["Windows Server 2012 R2"]
+    # the same document, dated recently, is evidence of the estate
+    fresh = old.replace("3 February 2019", "3 February 2026")
+    found = engine.discover(DiscoveryRequest(deal=deal("acquisition", REF), domain="infrastructure", entity="target",
+                                             pages=[page(fresh, "hosting-design.md", document_id=1)]))
+    assert not any(f.details.get("stale_document") for f in found.facts)
+
+
+def test_a_period_that_says_which_contracts_is_not_a_migration_deadline():
+    which = fact("buyer", "organization", "integration_rule", "Gate G1",
+                 "G1 Signing: supplier agreements expiring within 4 months of completion need an agreed renewal and integration plan.")
+    deadline = fact("buyer", "applications", "integration_rule", "IR-7",
+                    "IR-7 The acquired company's mailboxes move to our tenant within 60 days of completion.", doc=2)
+    timelines = [f for f in reason_deal(deal("acquisition", REF), [which, deadline]) if f.details.get("rule") == "buyer_timeline"]
+    assert [list(link_types(f)) for f in timelines] == [[deadline.key]]
