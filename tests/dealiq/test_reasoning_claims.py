@@ -307,3 +307,71 @@ def test_a_period_that_says_which_contracts_is_not_a_migration_deadline():
                     "IR-7 The acquired company's mailboxes move to our tenant within 60 days of completion.", doc=2)
     timelines = [f for f in reason_deal(deal("acquisition", REF), [which, deadline]) if f.details.get("rule") == "buyer_timeline"]
     assert [list(link_types(f)) for f in timelines] == [[deadline.key]]
+
+
+# -- people leaving, contractors holding a system, incidents in mail, questionnaire "No" answers ---------------
+
+
+def _all_domains(engine, *texts, entity="target", deal_type="merger"):
+    from dealiq.domains import DOMAIN_KEYS
+
+    return [f for d in DOMAIN_KEYS for f in discover(engine, d, *texts, entity=entity, deal_type=deal_type, reference_date=REF).facts]
+
+
+def test_a_departure_in_meeting_notes_is_a_leadership_gap(engine):
+    notes = ("Attendees: Ines Duarte (CIO), Bram Keller (CISO)\n\n"
+             "- BK told us he has resigned and his last working day is 31 January 2027.\n\n"
+             "- An interim CISO has not yet been appointed.")
+    facts = _all_domains(engine, notes, entity="buyer")
+    assert [f for f in facts if f.category == "staff_change"]
+    records = [fact_record(f, f"F{i}") for i, f in enumerate(facts, 1)]
+    gaps = [f for f in reason_deal(deal("merger", REF), records) if f.details.get("rule") == "leadership_gap"]
+    assert [(g.details["role"], g.details["entity"], g.severity) for g in gaps] == [("CISO", "buyer", "high")]
+
+
+def test_a_system_run_by_one_contractor_is_a_key_person_risk(engine):
+    text = "The EDI gateway was developed and is maintained by one external contractor (Greta Lindholm, hourly rate)."
+    facts = _all_domains(engine, text)
+    [person] = [f for f in facts if f.category == "key_person"]
+    assert person.details["person"] == "Greta Lindholm"
+    [risk] = [f for f in reason_deal(deal("merger", REF), [fact_record(person)]) if f.details.get("rule") == "key_person"]
+    assert risk.title == "Key-person dependency: Greta Lindholm"
+
+
+def test_a_summary_line_opening_with_the_headcount_is_the_companys_headcount(engine):
+    facts = _all_domains(engine, "- Roughly 950 staff? No: about 1,240 employees across 9 depots")
+    assert not [f for f in facts if f.details.get("measure") == "employee_count"]  # not a line that opens with it
+    facts = _all_domains(engine, "- About 1,240 employees; 9 depots in two countries")
+    assert [f.details["value"] for f in facts if f.details.get("measure") == "employee_count"] == [1240]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In May the finance team lost EUR 40,000 after an e-mail compromise of the controller's mailbox.",
+        "We had a mailbox compromise last spring; a supplier's bank details were changed.",
+    ],
+)
+def test_an_email_compromise_in_any_spelling_is_an_incident(engine, text):
+    assert [f for f in discover(engine, "cybersecurity", text, reference_date=REF).facts if f.category == "incident"
+            and f.details.get("status") != "none_reported"]
+
+
+QUESTIONNAIRE_LAYOUTS = [
+    ("survey.md", "Ref | Question | Answer\n--- | --- | ---\nS-9 | Any cyber attacks or ransomware in the past 3 years? | No\n"),
+    ("survey.csv", "Ref,Question,Response\nS-9,Were there any security breaches in the last two years?,None\n"),
+]
+
+
+@pytest.mark.parametrize("filename, text", QUESTIONNAIRE_LAYOUTS)
+def test_a_questionnaire_no_to_an_incident_question_is_a_denial_not_an_incident(engine, filename, text):
+    from dealiq.schemas import DiscoveryRequest
+
+    questionnaire = file_page(filename, text, 1) if filename.endswith(".csv") else page(text, filename, document_id=1)
+    mail = page("Between us: the ransomware attack in March encrypted two file servers.", "mail.txt", document_id=2)
+    found = engine.discover(DiscoveryRequest(deal=deal("merger", REF), domain="cybersecurity", entity="target", pages=[questionnaire, mail]))
+    incidents = [f for f in found.facts if f.category == "incident"]
+    assert [f.details.get("status") for f in incidents if f.document_id == 1] == ["none_reported"]
+    records = [fact_record(f, f"F{i}") for i, f in enumerate(found.facts, 1)]
+    [undisclosed] = [f for f in reason_deal(deal("merger", REF), records) if f.details.get("rule") == "undisclosed_incident"]
+    assert {r.document_id for r in records if link_types(undisclosed).get(r.key) == "contradicts"} == {1, 2}
