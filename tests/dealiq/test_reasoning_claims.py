@@ -375,3 +375,21 @@ def test_a_questionnaire_no_to_an_incident_question_is_a_denial_not_an_incident(
     records = [fact_record(f, f"F{i}") for i, f in enumerate(found.facts, 1)]
     [undisclosed] = [f for f in reason_deal(deal("merger", REF), records) if f.details.get("rule") == "undisclosed_incident"]
     assert {r.document_id for r in records if link_types(undisclosed).get(r.key) == "contradicts"} == {1, 2}
+
+
+def test_a_ragged_row_is_still_a_record_named_by_its_values_never_paired_with_headers(engine):
+    from dealiq.schemas import DiscoveryRequest
+
+    inventory = (
+        "app_id,application,vendor,version,hosting\n"
+        "A1,Ledgerline,Abacus,5.2,On-prem\n"
+        "A2,Crewbook,Shiftware,SaaS,Cloud,unexpected extra\n"
+        "A3,Dispatcher\n"
+    )
+    pages = [file_page("application-list.csv", inventory, 1)]
+    result = engine.discover(DiscoveryRequest(deal=deal("merger", REF), domain="applications", entity="target", pages=pages))
+    ragged = {f.details["values"][0]: f for f in result.facts if f.details.get("rule") == "table_row_unpaired"}
+    assert set(ragged) == {"A2", "A3"}
+    assert ragged["A2"].details["values"][:2] == ["A2", "Crewbook"] and "columns" not in ragged["A2"].details
+    assert "Crewbook" in ragged["A2"].item and "Dispatcher" in ragged["A3"].item
+    assert len([g for g in result.gaps if g.category == "ragged_row"]) == 2  # still reported as rows that do not fit

@@ -42,6 +42,7 @@ from .table_reading import (
     inventory_measure,
     is_statement_table,
     mismatched_rows,
+    ragged_row_fact,
     register_fact,
     row_fact,
     row_lead,
@@ -136,6 +137,13 @@ class OfflineEngine:
                 draft = self._row_fact(unit, context, request, table_domains.get(unit.table_id), sheets, apps)
                 if draft is not None:
                     self._add(by_key, draft, request.entity)
+            elif unit.field_mismatch and unit.table_id:
+                # A ragged row: a record all the same, named by its values (the gap says it does not fit).
+                lean = table_domains.get(unit.table_id)
+                if self._row_domain(unit, context, lean, apps) == request.domain:
+                    draft = ragged_row_fact(unit, request.domain, _table_name(unit, sheets))
+                    if draft is not None:
+                        self._add(by_key, draft, request.entity)
             # A register's items are about different things (a test's findings, a playbook's rules): each
             # takes the domain of its own words, not the register's.
             elif unit.register_id and (unit.document_id, unit.register_id) not in registered:
