@@ -393,3 +393,33 @@ def test_a_ragged_row_is_still_a_record_named_by_its_values_never_paired_with_he
     assert ragged["A2"].details["values"][:2] == ["A2", "Crewbook"] and "columns" not in ragged["A2"].details
     assert "Crewbook" in ragged["A2"].item and "Dispatcher" in ragged["A3"].item
     assert len([g for g in result.gaps if g.category == "ragged_row"]) == 2  # still reported as rows that do not fit
+
+
+@pytest.mark.parametrize(
+    "text, count",
+    [("Directory: 1,310 enabled AD user accounts for 1,150 staff.", 1310), ("We count 420 active named user accounts in Entra.", 420)],
+)
+def test_a_user_account_count_with_qualifiers_in_any_order(engine, text, count):
+    found = discover(engine, "identity_access", text, reference_date=REF)
+    assert [f.details["value"] for f in found.facts if f.details.get("measure") == "user_count"] == [count]
+
+
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("Encryption | Are servers and laptops encrypted at rest? | Partly | FileVault on Macs; no TDE on the billing database", "partial"),
+        ("Customer databases are not encrypted at rest.", "absent"),
+        ("All laptops use BitLocker full-disk encryption, enforced by Intune.", "present"),
+    ],
+)
+def test_encryption_at_rest_is_a_control_fact(engine, text, status):
+    found = discover(engine, "cybersecurity", text, reference_date=REF)
+    assert [f.details["status"] for f in found.facts if f.details.get("control") == "encryption_at_rest"] == [status]
+
+
+def test_a_statement_about_business_associate_or_processing_agreements_is_a_security_matter(engine):
+    text = ("F-3 Processor contracts: signed data processing agreements exist for 5 of 9 vendors; missing for Loomly and Parcelio.\n"
+            "F-4 Backups of the marketing share are kept for 7 days only.")
+    facts = _all_domains(engine, text)
+    [item] = [f for f in facts if f.category == "register_item" and "F-3" in f.item]
+    assert item.domain == "cybersecurity"
