@@ -423,3 +423,18 @@ def test_a_statement_about_business_associate_or_processing_agreements_is_a_secu
     facts = _all_domains(engine, text)
     [item] = [f for f in facts if f.category == "register_item" and "F-3" in f.item]
     assert item.domain == "cybersecurity"
+
+
+@pytest.mark.parametrize(
+    "text, total",
+    [
+        ("- Server estate: 57 servers (mostly virtual), listed in the CMDB export.", 57),
+        ("Servers: approx. 120", 120),
+        ("Servers: 12 on Windows Server 2016", None),  # a count per operating system, not the estate
+        ("Servers: 40 virtual servers running RHEL 8", None),
+    ],
+)
+def test_a_summary_label_states_the_server_estate(engine, text, total):
+    found = discover(engine, "infrastructure", text, reference_date=REF)
+    totals = [f.details["value"] for f in found.facts if f.details.get("measure") == "server_total"]
+    assert totals == ([total] if total else [])
