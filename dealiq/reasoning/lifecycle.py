@@ -218,6 +218,11 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
     cost, assumptions = _cost(entries, rules)
     releases_text = "; ".join(_describe(e, rules, view.reference_date) for e in entries)
     claims = [f for e in entries for f in e.retired_claims]
+    # "No systems past vendor end of support" while the documents list some: the claim is refuted here.
+    denials = [f for f in view.of(entity) if (f.details or {}).get("lifecycle_claim") == "all_supported"] if past else []
+    if denials:
+        severity = "high" if severity == "medium" else severity
+        releases_text += f". This contradicts the statement that no system is past vendor support ({quotes(denials)})"
     if claims:
         severity = "high" if severity == "medium" else severity  # the seller's own account of its estate is wrong
         releases_text += (
@@ -249,7 +254,7 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         "domain-joined systems first; buy extended support as a bridge where it is still sold.",
         triggers=facts,
         supports=gate,
-        contradicts=claims + [f for e in entries if e.retired_claims for f in e.facts] if claims else (),
+        contradicts=(claims + [f for e in entries if e.retired_claims for f in e.facts] if claims else []) + denials,
         cost=cost,
         currency=rules.costs.currency,
         details={"entity": entity, "family": family, "releases": [e.release.display_name for e in entries],

@@ -438,3 +438,30 @@ def test_a_summary_label_states_the_server_estate(engine, text, total):
     found = discover(engine, "infrastructure", text, reference_date=REF)
     totals = [f.details["value"] for f in found.facts if f.details.get("measure") == "server_total"]
     assert totals == ([total] if total else [])
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "V-2 | Is any software running past its vendor's end of support? | No | estate refreshed in 2024",
+        "All servers are on vendor-supported operating systems since the refresh.",
+    ],
+)
+def test_a_claim_that_nothing_is_unsupported_is_refuted_in_the_estates_risk(engine, claim):
+    from dealiq.domains import DOMAIN_KEYS
+    from dealiq.schemas import DiscoveryRequest
+
+    pages = [page(claim, "questionnaire.md", document_id=1),
+             file_page("servers.csv", "Host,OS\nap-01,Windows Server 2008 R2\nap-02,Windows Server 2008 R2\n", 2)]
+    facts = [f for d in DOMAIN_KEYS for f in engine.discover(
+        DiscoveryRequest(deal=deal("acquisition", REF), domain=d, entity="target", pages=pages)).facts]
+    [denial] = [f for f in facts if f.details.get("lifecycle_claim") == "all_supported"]
+    records = [fact_record(f, f"F{i}") for i, f in enumerate(facts, 1)]
+    [estate] = [f for f in reason_deal(deal("acquisition", REF), records) if f.details.get("rule") == "eol_platform_family"]
+    assert link_types(estate)[denial.key] == "contradicts" and "no system is past vendor support" in estate.description
+
+
+def test_an_admission_of_unsupported_systems_is_no_claim_that_all_are_supported(engine):
+    found = discover(engine, "cybersecurity", "3.3 | Are any operating systems out of vendor support? | A few legacy servers, being retired",
+                     reference_date=REF)
+    assert not [f for f in found.facts if f.details.get("lifecycle_claim") == "all_supported"]
