@@ -278,7 +278,14 @@ def _figures(view: DealView) -> list[FindingItem]:
 
 def _statements(view: DealView) -> list[FindingItem]:
     groups: dict[tuple[str, str], list[tuple[FactRecord, str]]] = {}
+    # A buyer's rule ("security logs are forwarded to the SIEM from day 30") says what must be, not what
+    # is: the statement it is read from is no side of a contradiction.
+    # (An audit's nonconformity numbered like a rule, "NC-1 … 23 accounts not in the vault", is a state.)
+    rules_said = {(f.document_id, re.sub(r"\s+", " ", f.evidence or "")) for f in view.facts
+                  if f.category == "integration_rule" and not _AUDIT.search(f.evidence or "")}
     for fact in view.facts:
+        if (fact.document_id, re.sub(r"\s+", " ", fact.evidence or "")) in rules_said:
+            continue
         topic = _topic(fact)
         status = status_of(fact) if topic else None
         if topic and status:

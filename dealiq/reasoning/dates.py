@@ -155,6 +155,7 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         by_party.setdefault(key, []).append((fact, end, party))
 
     out, soon = [], []
+    near: dict[tuple[str, str], list[FindingItem]] = {}
     for (entity, _), hits in sorted(by_party.items()):
         dated = [(f, d, p) for f, d, p in hits if d is not None]
         in_window = [(f, d, p) for f, d, p in dated if earliest <= d <= latest]
@@ -163,7 +164,8 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         ]
         clauses = [f for f, _, _ in hits if _COC_WORDS.search(f.evidence or "") and _CHANGE_OF_CONTROL.search(f.evidence or "")]
         if not in_window and not conflicting:
-            if clauses:
+            # A licence that does not transfer is the transfer rule's risk (one finding per risk).
+            if clauses and not (entity == "target" and all(_NOT_TRANSFERABLE.search(f.evidence or "") for f in clauses)):
                 out.append(_change_of_control(view, entity, hits, clauses))
             continue
         hits = dated
@@ -187,7 +189,7 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         disagree = f" The documents disagree on the end date ({dates_text})." if conflicting else ""
         if clauses:
             disagree += " The contract also has a change-of-control clause (consent, termination or re-pricing)."
-        out.append(
+        near.setdefault((entity, domain), []).append(
             make_finding(
                 "contract_near_completion",
                 domain=domain,
@@ -207,6 +209,8 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 details={"entity": entity, "end_date": end.isoformat(), "days_from_completion": days},
             )
         )
+    for (entity, domain), found in sorted(near.items()):
+        out.append(found[0] if len(found) == 1 else _contracts_near_completion(entity, domain, found))
     if len(soon) >= 2:
         listed = "; ".join(f"{p} ({d.isoformat()})" for p, d, _ in sorted(soon, key=lambda x: (x[1], x[0])))
         out.append(
@@ -224,6 +228,39 @@ def contract_findings(view: DealView, rules: Rules) -> list[FindingItem]:
             )
         )
     return out
+
+
+_SEVERITY_ORDER = ("low", "medium", "high", "critical")
+
+
+def _contracts_near_completion(entity: str, domain: str, found: list[FindingItem]) -> FindingItem:
+    """Several contracts of one domain ending around completion are one risk an analyst writes once
+    ("Five9 and WellSky end within months of close"), each party's dates and terms in the description."""
+    parties = [f.title.split(": ", 1)[1] for f in found]
+    ordered = sorted(found, key=lambda f: (f.details.get("end_date", ""), f.title))
+    links, seen = [], set()
+    for finding in ordered:
+        for link in finding.links:
+            if link.fact_key not in seen:
+                seen.add(link.fact_key)
+                links.append(link)
+    severity = max((f.severity for f in found), key=_SEVERITY_ORDER.index)
+    title_parties = ", ".join(sorted(parties)[:4]) + (f" and {len(parties) - 4} more" if len(parties) > 4 else "")
+    merged = FindingItem(
+        domain=domain,
+        finding_type="risk",
+        title=f"Contracts end near close: {title_parties}"[:300],
+        description=" ".join(f.description for f in ordered),
+        reasoning=" ".join(f.reasoning for f in ordered),
+        severity=severity,
+        phase="day_1",
+        mitigation=ordered[0].mitigation,
+        links=links,
+        details={"rule": "contract_near_completion", "layer": "deal", "entity": entity,
+                 "end_date": min(f.details.get("end_date", "") for f in found), "parties": sorted(parties),
+                 "fact_keys": [l.fact_key for l in links]},
+    )
+    return merged
 
 
 def _service_text(hits) -> str:
@@ -381,11 +418,15 @@ def transfer_findings(view: DealView, rules: Rules) -> list[FindingItem]:
         facts, _, flag = by_party.get(_party_key(party), ([], holder or "", False))
         by_party[_party_key(party)] = (facts + [fact], holder or "", flag or lapses)
     out = []
+    by_holder: dict[tuple[str, str], list[FindingItem]] = {}
     for _, (facts, holder, lapses) in sorted(by_party.items()):
         party = _structured_party(facts[0]) or _party(facts[0]) or "contract"
         systems = systems_in(" ".join(f.evidence or "" for f in facts))
         critical = lapses and bool(systems & {"security operations", "identity", "network"})
-        out.append(
+        domain = _contract_domain(view, facts)
+        # Several licences under one holder's programme (a sponsor's, a parent's) lapse for one reason:
+        # one risk per holder and domain, each licence in it.
+        by_holder.setdefault(holder.casefold() if holder else f"\x00{party}", []).append(
             make_finding(
                 "licence_not_transferable",
                 domain=_contract_domain(view, facts),
@@ -402,7 +443,35 @@ def transfer_findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 phase="day_1",
                 mitigation="Contract directly with the vendor (or move onto the buyer's licences) before completion; make it a completion condition for security tooling.",
                 triggers=facts,
-                details={"holder": holder, "lapses": lapses},
+                details={"holder": holder, "lapses": lapses, "party": party},
             )
         )
+    for _, found in sorted(by_holder.items()):
+        if len(found) == 1:
+            out.append(found[0])
+            continue
+        holder = found[0].details.get("holder") or ""
+        # the domain of the service whose loss hurts most (security tooling before mail filtering)
+        domain = min(found, key=lambda f: (-_SEVERITY_ORDER.index(f.severity), f.domain)).domain
+        parties = sorted(f.details.get("party", "") for f in found)
+        links, seen = [], set()
+        for finding in found:
+            for link in finding.links:
+                if link.fact_key not in seen:
+                    seen.add(link.fact_key)
+                    links.append(link)
+        out.append(FindingItem(
+            domain=domain,
+            finding_type="risk",
+            title=f"Licences held by {holder} do not transfer at completion"[:300],
+            description=(f"{len(found)} services the target uses are held by {holder}: {', '.join(parties)}. "
+                         + " ".join(f.description for f in found)),
+            reasoning=" ".join(f.reasoning for f in found),
+            severity=max((f.severity for f in found), key=_SEVERITY_ORDER.index),
+            phase="day_1",
+            mitigation=found[0].mitigation,
+            links=links,
+            details={"rule": "licence_not_transferable", "layer": "deal", "holder": holder, "parties": parties,
+                     "lapses": any(f.details.get("lapses") for f in found), "fact_keys": [l.fact_key for l in links]},
+        ))
     return out

@@ -127,6 +127,9 @@ _MOVE = re.compile(r"\b(?:migrat\w*|move[sd]?|moving|onboard\w*|consolidat\w*|tr
 _RULE_ID = re.compile(r"(?-i:\b[A-Z]{1,4}-\d{1,3}\b)")
 
 
+_PERIOD_OF_AN_END = re.compile(r"\b(?:ending|expiring|ends?|expires?|due for renewal|renewing|lapsing|terminating)\s*$", re.IGNORECASE)
+
+
 def _timeline(view: DealView, fact: FactRecord):
     """(number, unit, deadline, label) of a buyer rule that moves the target within a period, else None."""
     import datetime as dt
@@ -146,6 +149,8 @@ def _timeline(view: DealView, fact: FactRecord):
         if fact.category == "integration_rule" and rule_id and systems_in(text) - {"licences"}:
             return None, None, None, label
         return None
+    if _PERIOD_OF_AN_END.search(text[:period.start()]):
+        return None  # "contracts ending within 6 months of close have a renewal plan": which contracts, not a deadline
     number = int(period.group(1) or period.group(3))
     unit = (period.group(2) or ("days" if "day" in period.group(0).lower() else "months")).lower()
     deadline = view.reference_date + dt.timedelta(days=number) if unit.startswith("day") else add_months(view.reference_date, number)

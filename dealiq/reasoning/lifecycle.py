@@ -37,6 +37,7 @@ class _Release:
     release: Release
     support: SupportAssessment
     facts: list[FactRecord] = field(default_factory=list)
+    retired_claims: list[FactRecord] = field(default_factory=list)
 
     @property
     def counts(self) -> list[int]:
@@ -77,11 +78,29 @@ _PLANNED = re.compile(
 )
 
 
+def stated_retired(fact: FactRecord) -> bool:
+    """A statement that the release is gone ("all 2012 R2 servers were retired in 2025"): the offline
+    engine marks it; another engine's fact is read from its words around the release."""
+    from ..engines.offline.products import retired_claim
+
+    details = fact.details or {}
+    if details.get("lifecycle_claim") == "retired" or str(details.get("status", "")).lower() in ("retired", "decommissioned"):
+        return True
+    if details.get("rule"):
+        return False
+    text = fact.evidence or fact.item
+    said = str(details.get("matched_text") or details.get("product") or "")
+    where = text.lower().find(said.lower()) if said else -1
+    return where >= 0 and retired_claim(text, where, where + len(said))
+
+
 def not_in_use(fact: FactRecord) -> bool:
     """A release the statement does not say is running: a planned target ("Moving to PHP 8.3 is four
-    months of work"), or a catalogue match whose version numbers the matched words do not contain
-    ("Windows 10 22H2" read from "Windows 11 Enterprise")."""
+    months of work"), a release stated as retired, or a catalogue match whose version numbers the matched
+    words do not contain ("Windows 10 22H2" read from "Windows 11 Enterprise")."""
     details = fact.details or {}
+    if stated_retired(fact) or details.get("stale_document"):
+        return True  # gone, or named only by a document the room dates years back
     matched, release = str(details.get("matched_text") or ""), str(details.get("release") or "")
     named, read = set(re.findall(r"\d+", release)), set(re.findall(r"\d+", matched))
     if named and read and not named & read:
@@ -102,8 +121,11 @@ def _family(release: Release, rules: Rules) -> str:
 
 def findings(view: DealView, rules: Rules) -> list[FindingItem]:
     groups: dict[tuple[str, str], dict[tuple[str, str], _Release]] = {}
+    retired: dict[tuple[str, str, str], list[FactRecord]] = {}
     for fact in view.of(*view.entities_in_scope()):
         release = release_of(fact, rules)
+        if release is not None and stated_retired(fact):
+            retired.setdefault((fact.entity, release.product, release.cycle), []).append(fact)
         if release is None or fact.key in view.covered or not_in_use(fact):
             continue
         support = assess(release, view.reference_date)
@@ -122,6 +144,13 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
             if r.support.status == SUPPORTED and r.support.months_to_eol is not None and r.support.months_to_eol <= HORIZON_MONTHS
         ]
         if urgent:
+            # A document saying a release was retired while another still lists it: the claim is linked
+            # `contradicts` in the estate's risk (one finding per risk), never believed over the inventory.
+            for entry in urgent:
+                entry.retired_claims = [
+                    f for f in retired.get((entity, entry.release.product, entry.release.cycle), [])
+                    if all(f.document_id != g.document_id for g in entry.facts)
+                ]
             out.append(_remediation(view, rules, entity, family, urgent))
         elif horizon:
             out.append(_plan(view, rules, entity, family, horizon))
@@ -188,6 +217,18 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         severity = "critical" if blocks and severity != "medium" else ("high" if severity == "medium" else severity)
     cost, assumptions = _cost(entries, rules)
     releases_text = "; ".join(_describe(e, rules, view.reference_date) for e in entries)
+    claims = [f for e in entries for f in e.retired_claims]
+    # "No systems past vendor end of support" while the documents list some: the claim is refuted here.
+    denials = [f for f in view.of(entity) if (f.details or {}).get("lifecycle_claim") == "all_supported"] if past else []
+    if denials:
+        severity = "high" if severity == "medium" else severity
+        releases_text += f". This contradicts the statement that no system is past vendor support ({quotes(denials)})"
+    if claims:
+        severity = "high" if severity == "medium" else severity  # the seller's own account of its estate is wrong
+        releases_text += (
+            f". The data room also says {', '.join(sorted({e.release.display_name for e in entries if e.retired_claims}))} "
+            f"was retired ({quotes(claims)}), which the documents listing it contradict"
+        )
     who = "" if entity == "target" else f" ({view.name(entity)})"
     cost_text = f" Estimated remediation {rules.costs.currency} {cost[0]:,}–{cost[1]:,}." if cost else ""
     return make_finding(
@@ -213,6 +254,7 @@ def _remediation(view: DealView, rules: Rules, entity: str, family: str, entries
         "domain-joined systems first; buy extended support as a bridge where it is still sold.",
         triggers=facts,
         supports=gate,
+        contradicts=(claims + [f for e in entries if e.retired_claims for f in e.facts] if claims else []) + denials,
         cost=cost,
         currency=rules.costs.currency,
         details={"entity": entity, "family": family, "releases": [e.release.display_name for e in entries],

@@ -51,7 +51,7 @@ _ROLE = re.compile(
     r"(?:Information )?Security Officer|IT lead)\b"
 )
 _GAP = re.compile(
-    r"\b(?:vacan\w*|no interim|not (?:yet )?(?:appointed|filled|replaced)|open (?:position|role)|unfilled)\b", re.IGNORECASE
+    r"\b(?:vacan\w*|no interim|not (?:yet )?(?:been )?(?:appointed|filled|replaced)|open (?:position|role)|unfilled)\b", re.IGNORECASE
 )
 
 

@@ -116,6 +116,12 @@ def _base(platform: str) -> str:
     return re.sub(r"(?:\s+(?:\d[\w.]*|[A-Z]\d|SP\d|R\d))+$", "", platform.strip()).lower()
 
 
+def _distinct(names) -> list[str]:
+    """Platform names once: "Exchange Server (on-premises)" read from a second document is "Exchange Server"."""
+    names = sorted(names)
+    return [n for n in names if not any(o != n and n.lower().startswith(o.lower() + " ") for o in names)]
+
+
 def comparison(view: DealView) -> dict[str, dict]:
     table: dict[str, dict[str, dict[str, list[FactRecord]]]] = {}
     for fact in view.of("target", "buyer"):
@@ -141,7 +147,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
             continue  # same platform on both sides (versions are compared by the lifecycle rule)
         target_facts = [f for p in sorted(target) for f in target[p]]
         buyer_facts = [f for p in sorted(buyer) for f in buyer[p]]
-        t_names, b_names = " and ".join(sorted(target)), " and ".join(sorted(buyer))
+        t_names, b_names = " and ".join(_distinct(target)), " and ".join(_distinct(buyer))
         sized = [f for f in view.of("target") if (f.details or {}).get("measure") == measure and isinstance(f.details.get("value"), int)] if measure else []
         values = [f.details["value"] for f in sized]
         estimate = rules.cost(item, min(values) if values else None, max(values) if values else None, basis=f"{measure} stated")

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parent
-RULES_VERSION = "1.2"  # 1.1: the deal-level layer; 1.2: self-described gaps, tables read as tables
+RULES_VERSION = "1.3"  # 1.1: the deal-level layer; 1.2: self-described gaps, tables read as tables; 1.3: claims per document, one finding per risk
 
 
 class RuleError(ValueError):

@@ -61,9 +61,12 @@ def test_a_contract_ending_years_after_completion_is_not_a_finding():
 def test_a_contract_ending_within_3_months_is_high_and_one_later_medium():
     soon = fact("target", "applications", "licence", "CAD licences", "Autodesk licence subscription renews on 2027-01-15.")
     later = fact("target", "applications", "licence", "PLM licences", "The PTC Windchill licence renews on 2027-05-15.", doc=2)
+    assert titles(reason_deal(deal("acquisition", REF), [soon]))["Contract ends near close: Autodesk"].severity == "high"
+    assert titles(reason_deal(deal("acquisition", REF), [later]))["Contract ends near close: PTC Windchill"].severity == "medium"
+    # both in one domain: one risk (an analyst writes it once), as severe as the most urgent, each end date in it
     found = titles(reason_deal(deal("acquisition", REF), [soon, later]))
-    assert found["Contract ends near close: Autodesk"].severity == "high"
-    assert found["Contract ends near close: PTC Windchill"].severity == "medium"
+    both = found["Contracts end near close: Autodesk, PTC Windchill"]
+    assert both.severity == "high" and "2027-01-15" in both.description and "2027-05-15" in both.description
     plan = found["Renewal plan for contracts ending around completion"]
     assert plan.finding_type == "work_item" and "Autodesk (2027-01-15); PTC Windchill (2027-05-15)" in plan.description
 

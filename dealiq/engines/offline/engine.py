@@ -42,6 +42,7 @@ from .table_reading import (
     inventory_measure,
     is_statement_table,
     mismatched_rows,
+    ragged_row_fact,
     register_fact,
     row_fact,
     row_lead,
@@ -57,8 +58,14 @@ MAX_STATEMENT_QUOTE_IN_GAP = 160
 MAX_ROW_QUOTE_IN_GAP = 200
 # A column left blank in more rows than this is one gap for the column, not one per row.
 MAX_BLANK_CELL_GAPS_PER_COLUMN = 3
+STALE_HEADER_UNITS = 6  # a document states its own date in its first lines
 MIN_ROWS_FOR_INVENTORY = 8  # rows of a table inside a report before its row count is reconciled
 DEFAULT_GAP_DOMAIN = "organization"  # a statement that names no domain at all is a governance matter
+# Columns of an application inventory that name the application or its vendor.
+_APPLICATION_NAME_HEADER = re.compile(
+    r"^(?:application|app|system|product|software|solution|platform|vendor|supplier|publisher|manufacturer)"
+    r"(?:\s*(?:name|/\s*service|/\s*system))?$", re.I)
+_NOT_A_NAME = re.compile(r"^(?:in-?house|internal|custom|bespoke|n/?a|none|tbd|tbc|unknown|various|saas|cloud|on-?prem\w*)\b", re.I)
 
 
 class OfflineEngine:
@@ -102,6 +109,8 @@ class OfflineEngine:
     def _facts(self, units: list[TextUnit], contexts: list[str], request: DiscoveryRequest) -> list[FactItem]:
         sheets = sheet_names(units)
         table_domains = self._table_domains(units, contexts)
+        apps = _application_names(units, table_domains)
+        stale = self._stale_documents(units, request.deal.reference_date)
         by_key: dict[str, FactItem] = {}
         registered: set[tuple[int, str]] = set()  # a report's findings table and its detail section name the same ID
         for unit, context in zip(units, contexts):
@@ -112,15 +121,29 @@ class OfflineEngine:
                 if unit.columns and draft.rule_id in self._domain_by_rules:
                     # A contract read from an inventory row belongs where the row does (an application
                     # inventory's "contract end" column is an application contract, whatever it is hosted on).
-                    draft = replace(draft, domain=self._row_domain(unit, context, table_domains.get(unit.table_id)))
+                    draft = replace(draft, domain=self._row_domain(unit, context, table_domains.get(unit.table_id), apps))
+                elif draft.rule_id in self._domain_by_rules and draft.domain == DEFAULT_GAP_DOMAIN and _names_application(unit.text, apps):
+                    # "X: the agreement renews in September" about an application the inventory lists.
+                    draft = replace(draft, domain="applications")
                 drafts.append(draft)
             for draft in drafts:
                 if draft.domain == request.domain:
+                    if draft.rule_id == "eol_catalogue" and unit.document_id in stale:
+                        # A release named by a document the room itself dates years back ("last updated
+                        # 2021") is history to check, not evidence of what runs today.
+                        draft = replace(draft, details={**draft.details, "stale_document": stale[unit.document_id]})
                     self._add(by_key, draft, request.entity)
             if unit.columns:
-                draft = self._row_fact(unit, context, request, table_domains.get(unit.table_id), sheets)
+                draft = self._row_fact(unit, context, request, table_domains.get(unit.table_id), sheets, apps)
                 if draft is not None:
                     self._add(by_key, draft, request.entity)
+            elif unit.field_mismatch and unit.table_id:
+                # A ragged row: a record all the same, named by its values (the gap says it does not fit).
+                lean = table_domains.get(unit.table_id)
+                if self._row_domain(unit, context, lean, apps) == request.domain:
+                    draft = ragged_row_fact(unit, request.domain, _table_name(unit, sheets))
+                    if draft is not None:
+                        self._add(by_key, draft, request.entity)
             # A register's items are about different things (a test's findings, a playbook's rules): each
             # takes the domain of its own words, not the register's.
             elif unit.register_id and (unit.document_id, unit.register_id) not in registered:
@@ -133,14 +156,29 @@ class OfflineEngine:
             self._add(by_key, draft, request.entity)
         return _drop_uncounted_duplicates(list(by_key.values()))
 
-    def _row_fact(self, unit: TextUnit, context: str, request: DiscoveryRequest, table_domain, sheets) -> FactDraft | None:
+    def _stale_documents(self, units: list[TextUnit], reference_date) -> dict[int, str]:
+        """Documents whose own header (their first lines) says they were last updated long before the
+        reference date: {document id: the date stated}."""
+        stale: dict[int, str] = {}
+        seen: dict[int, int] = {}
+        for unit in units:
+            count = seen[unit.document_id] = seen.get(unit.document_id, 0) + 1
+            if count > STALE_HEADER_UNITS or unit.document_id in stale or unit.is_table_row:
+                continue
+            date = self._statements.stale_date(unit.text, reference_date)
+            if date:
+                stale[unit.document_id] = date
+        return stale
+
+    def _row_fact(self, unit: TextUnit, context: str, request: DiscoveryRequest, table_domain, sheets,
+                  apps: re.Pattern | None = None) -> FactDraft | None:
         """One fact per inventory / register row, unless a rule's fact already names the row (a contract
         fact naming its supplier), in the domain its words and its table's say (a person in the IT team
         table is organisation even when the row mentions Salesforce)."""
         lead = row_lead(unit)
         if not lead or is_statement_table([label for label, _ in unit.columns]):
             return None
-        if self._row_domain(unit, context, table_domain) != request.domain:
+        if self._row_domain(unit, context, table_domain, apps) != request.domain:
             return None
         # Only a fact of the row's own domain stands for the row (a "contract ending" read from a firewall's
         # support date does not make the firewall row an organisation matter).
@@ -166,11 +204,18 @@ class OfflineEngine:
             covered.append((draft.domain, named.casefold()))
         return covered
 
-    def _row_domain(self, unit: TextUnit, context: str, table_domain: TableLean | None) -> str:
+    def _row_domain(self, unit: TextUnit, context: str, table_domain: TableLean | None,
+                    apps: re.Pattern | None = None) -> str:
         """A row's domain: its own words (without the column labels, which are context), leaning to its
-        table's domain; a register's rows (contracts) have no table domain to lean to."""
-        return (self._vocabulary.classify(row_text(unit), context, table_domain)
-                or (table_domain.domain if table_domain else DEFAULT_GAP_DOMAIN))
+        table's domain; a register's rows (contracts) have no table domain to lean to. A row left to
+        organisation that names an application of the entity's own inventory (a contract register's
+        licence for it) is an applications row."""
+        domain = (self._vocabulary.classify(row_text(unit), context, table_domain)
+                  or (table_domain.domain if table_domain else DEFAULT_GAP_DOMAIN))
+        if domain == DEFAULT_GAP_DOMAIN and apps is not None and (table_domain is None or table_domain.domain != DEFAULT_GAP_DOMAIN) \
+                and _names_application(row_text(unit), apps):
+            return "applications"
+        return domain
 
     def _table_domain(self, rows: list[TextUnit], context: str) -> TableLean | None:
         labels = tuple(dict.fromkeys(label for r in rows[:25] for label, _ in r.columns))
@@ -265,6 +310,15 @@ class OfflineEngine:
             confidence=draft.confidence,
         )
         existing = by_key.get(fact.key)
+        if (existing is not None and existing.document_id != fact.document_id
+                and ("status" in fact.details or fact.details.get("rule") == "eol_catalogue")):
+            # A claim about a control ("MFA: in place") or a release in use made by two documents is two
+            # statements, each with its own source: the questionnaire's and the overview's, the inventory's
+            # and an e-mail's. Merged into one, the document a third one contradicts could lose its side.
+            # The item names the later document (deterministic: pages are read in a fixed order), so the
+            # first document's fact keeps its key.
+            fact = replace(fact, item=f"{fact.item} (per {file_words(unit.filename) or unit.filename})")
+            existing = by_key.get(fact.key)
         if existing is None:
             by_key[fact.key] = fact
         else:  # the same fact stated again: keep the first quote, count the repeats
@@ -400,6 +454,28 @@ class OfflineEngine:
         return ReasoningResult(findings=[f for f in findings if f.links], usage=Usage(model=self.model), dropped_links=dropped)
 
 
+def _application_names(units: list[TextUnit], table_domains: dict[str, TableLean | None]) -> re.Pattern | None:
+    """The names (and vendors) an entity's application inventories list: what makes a contract line about
+    "Acme Dispatch" an applications matter even though its words name no domain."""
+    names = set()
+    for unit in units:
+        lean = table_domains.get(unit.table_id) if unit.is_table_row else None
+        if lean is None or lean.domain != "applications":
+            continue
+        for label, value in unit.columns:
+            value = value.strip()
+            if (_APPLICATION_NAME_HEADER.match(label.strip()) and 4 <= len(value) <= 60 and value[0].isalnum()
+                    and not _NOT_A_NAME.match(value) and not value.isdigit()):
+                names.add(value.casefold())
+    if not names:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))) + r")(?![\w-])", re.I)
+
+
+def _names_application(text: str, apps: re.Pattern | None) -> bool:
+    return apps is not None and apps.search(text) is not None
+
+
 def _quote(text: str, limit: int = MAX_QUOTE_IN_GAP) -> str:
     quote = re.sub(r"\*\*|__|`", "", text)
     quote = quote if len(quote) <= limit else quote[:limit] + "…"
@@ -460,7 +536,8 @@ def _drop_uncounted_duplicates(facts: list[FactItem]) -> list[FactItem]:
     kept = []
     for fact in facts:
         release = (fact.details.get("product"), fact.details.get("cycle"))
-        if fact.details.get("rule") == "eol_catalogue" and not fact.details.get("count") and release in counted:
+        if (fact.details.get("rule") == "eol_catalogue" and not fact.details.get("count") and release in counted
+                and not fact.details.get("lifecycle_claim")):
             first = next(f for f in kept + facts if (f.details.get("product"), f.details.get("cycle")) == release and f.details.get("count"))
             first.details["mentions"] = first.details.get("mentions", 1) + fact.details.get("mentions", 1)
             continue

@@ -46,6 +46,18 @@ _COUNT_FIELD = re.compile(
     re.IGNORECASE,
 )
 MAX_COUNT = 100_000
+# A statement that a release is gone: "all Windows Server 2012 R2 servers were retired in 2025", "CentOS was
+# decommissioned last year", "no longer in use". A claim to record (an inventory may still list the
+# release), never a running estate. Future and planned wording ("will be retired", "to be decommissioned",
+# "being phased out") is not a claim that it is gone.
+RETIRED_CLAIM = re.compile(
+    r"(?<!will be )(?<!to be )(?<!being )(?<!not )(?<!never )"
+    r"\b(?:(?:were|was|have been|has been|had been|fully|all|now)\s+)?(?:retired|decommissioned|removed|phased out|switched off|"
+    r"shut down|eliminated|migrated (?:off|away)|upgraded (?:away|off))\b(?!\s+(?:by|before|within|in the next|next)\b)"
+    r"|\bno longer (?:in use|used|running|in service|in production|present)\b|\bnone (?:remain|left)\b",
+    re.IGNORECASE,
+)
+_FUTURE = re.compile(r"\b(?:will|shall|to be|plan(?:ned|s)? to|being|scheduled|due to|must|should)\b[^.;]{0,30}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -140,7 +152,11 @@ def _draft(unit: TextUnit, match: ProductMatch, profile: ProductProfile, count: 
            reference_date: dt.date, window_months: int) -> FactDraft:
     release = match.release
     name = release.display_name
-    item = f"{name}: {count:,} {profile.unit if count == 1 else profile.unit + 's'}" if count else name
+    retired = retired_claim(unit.text, match.start, match.end)
+    if retired:
+        item = f"{name}: stated as retired"
+    else:
+        item = f"{name}: {count:,} {profile.unit if count == 1 else profile.unit + 's'}" if count else name
     support = assess(release, reference_date, window_months)
     details: dict[str, Any] = {
         "rule": "eol_catalogue",
@@ -156,7 +172,9 @@ def _draft(unit: TextUnit, match: ProductMatch, profile: ProductProfile, count: 
         "reference_date": reference_date.isoformat(),
         **support.as_details(),
     }
-    if count:
+    if retired:
+        details["lifecycle_claim"] = "retired"
+    elif count:
         details.update(count=count, measure=f"count:{release.product}:{release.cycle}", value=count)
     if profile.cost_item:
         details["cost_item"] = profile.cost_item
@@ -169,3 +187,17 @@ def _draft(unit: TextUnit, match: ProductMatch, profile: ProductProfile, count: 
 
 def _flag_or_date(value) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def retired_claim(text: str, start: int, end: int) -> bool:
+    """Whether the sentence around a release says it is gone (retired, decommissioned, no longer in use),
+    in the past or present tense, within a few words of the release."""
+    window = text[end:end + 90]
+    found = RETIRED_CLAIM.search(window)
+    if found and not _FUTURE.search(window[:found.start()]) and not re.search(r"[.;!?]\s", window[:found.start()]):
+        return True
+    before = text[max(0, start - 60):start]
+    found = None
+    for found in RETIRED_CLAIM.finditer(before):
+        pass
+    return bool(found) and not _FUTURE.search(before[:found.start()]) and not re.search(r"[.;!?]\s", before[found.end():])

@@ -73,6 +73,19 @@ class StatementRules:
         return _find(self, text, reference_date)
 
 
+    def stale_date(self, text: str, reference_date: dt.date) -> str:
+        """The date of a "last updated" kind of statement older than its kind allows, else ""."""
+        for kind in self.kinds:
+            if kind.max_age_months is None:
+                continue
+            for pattern in kind.patterns:
+                for match in pattern.finditer(text):
+                    stated = _stated_date(match.groupdict().get("date") or "")
+                    if stated and _months_between(stated, reference_date) > kind.max_age_months:
+                        return stated.isoformat()
+        return ""
+
+
 @lru_cache(maxsize=65536)
 def _find(rules: StatementRules, text: str, reference_date: dt.date) -> Statement | None:
     if rules.screen is not None and not rules.screen.search(text):

@@ -92,6 +92,22 @@ def row_fact(unit: TextUnit, domain: str, table_name: str) -> FactDraft | None:
     return FactDraft("table_row", domain, "inventory_row", item, details, unit, 0.8)
 
 
+def ragged_row_fact(unit: TextUnit, domain: str, table_name: str) -> FactDraft | None:
+    """A row whose field count differs from the header is still a record: one fact naming it by its
+    values in their order, never paired with headers they may not belong to (the gap reports the row)."""
+    values = [v.strip() for v in unit.text.split(";") if v.strip() and not is_blank(v)]
+    if len(values) < 2 or _TOTAL_ROW.match(values[0]):
+        return None
+    item = f"{values[0]} ({', '.join(values[1:4])})"
+    if len(item) > ITEM_CHARS:
+        item = item[: ITEM_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    fields, header = unit.field_mismatch
+    details: dict[str, Any] = {"rule": "table_row_unpaired", "values": values, "fields": fields, "header_fields": header}
+    if table_name:
+        details["table"] = table_name
+    return FactDraft("table_row", domain, "inventory_row", item, details, unit, 0.7)
+
+
 def register_fact(unit: TextUnit, domain: str) -> FactDraft:
     """One fact per item of a numbered register (findings of a test report, rules of a playbook)."""
     text = unit.text
