@@ -22,7 +22,7 @@ from dealiq.engines.offline import OfflineEngine
 from dealiq.reasoning import reason_deal
 from dealiq.schemas import FactRecord, SourcePage
 
-from . import deal, discover, items, page
+from . import deal, discover, page
 
 REF = dt.date(2026, 11, 23)
 

@@ -198,6 +198,6 @@ def retired_claim(text: str, start: int, end: int) -> bool:
         return True
     before = text[max(0, start - 60):start]
     found = None
-    for found in RETIRED_CLAIM.finditer(before):
+    for found in RETIRED_CLAIM.finditer(before):  # noqa: B007 — the last match, nearest the release
         pass
     return bool(found) and not _FUTURE.search(before[:found.start()]) and not re.search(r"[.;!?]\s", before[found.end():])
