@@ -8,9 +8,9 @@ prompts and rules, so the later one may take the earlier one's results instead o
   facts and gaps for reasoning) — `ref`, a run-local row id that only names a fact inside one request,
   is left out, so the same facts in two runs hash alike;
 * `engine_versions(engine)`: engine name, model(s), RULES_VERSION and the digest of the rule files, the
-  digest of the dealiq source (prompts, tool schemas, parsing, grounding, offline rules code: a code change
-  re-runs the steps rather than reuse an answer it would no longer give) and the engine settings that
-  shape an answer (max tokens, document batch size, end-of-life window).
+  digest of the dealiq source and data (prompts, tool schemas, parsing, grounding, offline rules code, the
+  end-of-life catalogue: a change re-runs the steps rather than reuse an answer it would no longer give)
+  and the engine settings that shape an answer (max tokens, document batch size, end-of-life window).
 
 No Django here: the pipeline passes in what it built.
 """
@@ -34,11 +34,16 @@ RUN_LOCAL_FIELDS = frozenset({"ref"})
 ENGINE_SETTINGS = ("reasoning_model", "max_tokens", "token_budget", "context_tokens", "eol_window_months", "rules_dir")
 
 
+SOURCE_SUFFIXES = {".py", ".json", ".yaml", ".yml"}
+
+
 @lru_cache(maxsize=1)
 def source_digest() -> str:
-    """sha256 of every Python file of the dealiq package (prompts, tools, parsing, grounding, rules code)."""
+    """sha256 of the dealiq package's code and data (prompts, tools, parsing, grounding, offline rules, the
+    end-of-life catalogue), read once per process."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+    paths = (p for p in PACKAGE_DIR.rglob("*") if p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts)
+    for path in sorted(paths):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
