@@ -108,7 +108,8 @@ def change_one_buyer_document(deal, n: int) -> str:
     current = deal.documents.filter(entity="buyer", filename=name).order_by("-version").first()
     text = current.file.read().decode().rstrip("\n")
     extra = f"\nWindows Server 2012 R2,{10 + n},Equinix AM3,Legacy file servers; out of support (change {n})\n"
-    result = store_document(deal, "buyer", name, (text + extra).encode())
+    # Extracted now: the run's manifest only lists readable documents (a worker would extract it later).
+    result = store_document(deal, "buyer", name, (text + extra).encode(), extract_inline=True)
     if result.document is None:
         raise NotMeasured(f"could not store the changed document: {result.message}")
     return f"buyer/{name} v{result.document.version}"

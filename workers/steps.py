@@ -263,7 +263,7 @@ def execute_step(
         if prepared is None:
             prepared = reuse.prepare(run, domain, kind, engine_versions(engine))
         if prepared.source_step_id is not None:
-            counts = reuse.settle_reused(claim, prepared)
+            counts = reuse.settle_reused(claim, prepared, run)
             logger.info("step reused %s from run %s %s", log_ctx, prepared.source_run_number, counts)
             return StepOutcome("reused", counts=counts)
         reuse.record_fingerprint(claim, prepared.fingerprint)

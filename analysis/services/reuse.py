@@ -60,8 +60,15 @@ class PreparedStep:
 
     inputs: dict[str, Any]
     fingerprint: str
-    source_step_id: int | None = None
-    source_run_number: int | None = None
+    source: dict[str, Any] | None = None  # the step to reuse: SOURCE_FIELDS
+
+    @property
+    def source_step_id(self) -> int | None:
+        return self.source["pk"] if self.source else None
+
+    @property
+    def source_run_number(self) -> int | None:
+        return self.source["run__number"] if self.source else None
 
 
 def step_fingerprint(run: AnalysisRun, domain: str, kind: str, inputs: dict[str, Any], versions: dict) -> str:
@@ -80,9 +87,13 @@ def reuse_enabled(run: AnalysisRun) -> bool:
     return settings.DEALIQ_REUSE_UNCHANGED_STEPS and not run.fresh
 
 
-def find_source(run: AnalysisRun, domain: str, kind: str, fp: str) -> tuple[int, int] | None:
-    """(step id, run number) of the newest settled step with this fingerprint in a completed run of the
-    deal, or None."""
+# What a reused step takes over from its source step besides the rows.
+SOURCE_FIELDS = ("pk", "run_id", "run__number", "dropped_ungrounded", "dropped_links", "item_report")
+
+
+def find_source(run: AnalysisRun, domain: str, kind: str, fp: str) -> dict[str, Any] | None:
+    """SOURCE_FIELDS of the newest settled step with this fingerprint in a completed run of the deal, or
+    None (one indexed query)."""
     return (
         RunStep.objects.filter(
             input_fingerprint=fp,
@@ -94,7 +105,7 @@ def find_source(run: AnalysisRun, domain: str, kind: str, fp: str) -> tuple[int,
         )
         .exclude(run_id=run.pk)
         .order_by("-run__number")
-        .values_list("pk", "run__number")
+        .values(*SOURCE_FIELDS)
         .first()
     )
 
@@ -103,10 +114,7 @@ def prepare(run: AnalysisRun, domain: str, kind: str, versions: dict) -> Prepare
     """Read the step's inputs, fingerprint them and look for a step to reuse (unless the run is fresh)."""
     data = step_inputs.step_inputs(run, domain, kind)
     fp = step_fingerprint(run, domain, kind, data, versions)
-    source = find_source(run, domain, kind, fp) if reuse_enabled(run) else None
-    if source is None:
-        return PreparedStep(data, fp)
-    return PreparedStep(data, fp, source_step_id=source[0], source_run_number=source[1])
+    return PreparedStep(data, fp, find_source(run, domain, kind, fp) if reuse_enabled(run) else None)
 
 
 def record_fingerprint(claim, fp: str) -> None:
@@ -203,9 +211,10 @@ def copy_reasoning(run: AnalysisRun, source_run_id: int, domain: str) -> dict[st
     return {"findings": len(keys), "links": links}
 
 
-def settle_reused(claim, prepared: PreparedStep) -> dict[str, int]:
+def settle_reused(claim, prepared: PreparedStep, run: AnalysisRun) -> dict[str, int]:
     """Copy the source step's rows and settle the step `reused`, in one transaction, fenced like a save:
     only while the step is still this claim's (same attempt, running) and the run is active."""
+    source = prepared.source
     with transaction.atomic():
         bounded_transaction()
         # The step row only (the run row is never locked across a step's save; it is read in the join).
@@ -217,12 +226,10 @@ def settle_reused(claim, prepared: PreparedStep) -> dict[str, int]:
         )
         if not held:
             raise StaleClaim(f"step {claim.step_id} is no longer claim {claim.attempt}'s, or its run ended")
-        run = AnalysisRun.objects.get(pk=claim.run_id)
-        source = RunStep.objects.select_related("run").get(pk=prepared.source_step_id)
         if claim.kind == StepKind.REASON:
-            counts = copy_reasoning(run, source.run_id, claim.domain)
+            counts = copy_reasoning(run, source["run_id"], claim.domain)
         else:
-            counts = copy_discovery(run, source.run_id, claim.domain, claim.entity)
+            counts = copy_discovery(run, source["run_id"], claim.domain, claim.entity)
         facts, gaps, findings = counts.get("facts", 0), counts.get("gaps", 0), counts.get("findings", 0)
         now = timezone.now()
         partial = held[0] or {}
@@ -232,14 +239,14 @@ def settle_reused(claim, prepared: PreparedStep) -> dict[str, int]:
             attempt=claim.attempt,
             fields={
                 "input_fingerprint": prepared.fingerprint,
-                "reused_from": source,
+                "reused_from_id": source["pk"],
                 "facts_written": facts,
                 "gaps_written": gaps,
                 "findings_written": findings,
                 "items_written": facts + gaps + findings,
-                "dropped_ungrounded": source.dropped_ungrounded,
-                "dropped_links": source.dropped_links,
-                "item_report": source.item_report,
+                "dropped_ungrounded": source["dropped_ungrounded"],
+                "dropped_links": source["dropped_links"],
+                "item_report": source["item_report"],
                 "partial": {k: v for k, v in partial.items() if k != "answers"},
                 "finished_at": now,
                 "heartbeat_at": now,
@@ -247,7 +254,7 @@ def settle_reused(claim, prepared: PreparedStep) -> dict[str, int]:
             },
             run_id=claim.run_id,
             data={"domain": claim.domain, "kind": claim.kind, "attempt": claim.attempt,
-                  "from_run": source.run.number, "from_step": source.pk, **counts},
+                  "from_run": source["run__number"], "from_step": source["pk"], **counts},
         )
     after_step_settled(claim.run_id)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.REUSED, counts=counts)
