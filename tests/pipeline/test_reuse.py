@@ -191,16 +191,25 @@ def test_verification_and_reviews_survive_a_reused_step(sample_deal, make_user):
     assert Fact.objects.for_run(first).filter(pk=facts[0].pk, verification=Verification.VERIFIED).exists()
 
 
-def test_an_unchanged_rerun_on_the_claude_engine_makes_no_call(
+def test_an_unchanged_rerun_on_the_claude_engine_makes_no_call_and_takes_no_rate_limit_token(
     sample_deal, claude_settings, fake_anthropic  # noqa: F811
 ):
+    from workers import ratelimit
+
+    claude_settings.DEALIQ_RATE_LIMIT_REDIS_URL = None  # the in-process limiter, whose log we can read
+    claude_settings.DEALIQ_RATE_LIMITS = {"anthropic": {"requests": 1000, "tokens": 10_000_000}}
+    limiter = ratelimit.limiter()
+    limiter.reset("anthropic")
     first = completed(start_run(sample_deal))
     calls = len(fake_anthropic.message_requests)
     assert calls > 0 and first.calls == calls
+    granted = len(limiter.logs["anthropic"])
+    assert granted >= 18  # every step of the first run took its tokens
 
     second = completed(start_run(sample_deal))
 
     assert len(fake_anthropic.message_requests) == calls  # not one request more
+    assert len(limiter.logs["anthropic"]) == granted  # and not one rate-limit token
     assert set(statuses(second).values()) == {StepStatus.REUSED}
     assert (second.calls, second.input_tokens, second.output_tokens, second.cost) == (0, 0, 0, 0)
     assert not EngineCall.objects.filter(run=second).exists()
