@@ -234,7 +234,8 @@ def execute_step(
                 logger.info("step throttled run=%s domain=%s kind=%s: retry in %.2fs", run_id, domain, kind, wait)
                 return StepOutcome("throttled", "rate limit", countdown=wait)
     except DB_TRANSIENT as exc:  # nothing claimed yet: just come back later
-        logger.warning("step run=%s domain=%s kind=%s: database error before the claim, retry: %s", run_id, domain, kind, exc)
+        logger.warning("step run=%s domain=%s kind=%s: database error before the claim, retry: %s",
+                       run_id, domain, kind, exc)
         connection.close()
         return StepOutcome("throttled", f"database: {exc}", countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
     except Exception:  # e.g. an unknown engine: the claimed step below fails with a readable error
@@ -242,7 +243,8 @@ def execute_step(
     try:
         claimed = claim_step(run_id, domain, kind, task_id=task_id, worker=worker)
     except DB_TRANSIENT as exc:  # no database, or a lock held too long (lock_timeout): nothing claimed
-        logger.warning("step run=%s domain=%s kind=%s: database error at the claim, retry: %s", run_id, domain, kind, exc)
+        logger.warning("step run=%s domain=%s kind=%s: database error at the claim, retry: %s",
+                       run_id, domain, kind, exc)
         connection.close()
         return StepOutcome("throttled", f"database: {exc}", countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
     if claimed.claim is None and claimed.skip_reason == SkipReason.BUSY:
