@@ -84,7 +84,9 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def fingerprint(kind: str, inputs: dict[str, Any], versions: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
+def fingerprint(
+    kind: str, inputs: dict[str, Any], versions: dict[str, Any], extra: dict[str, Any] | None = None
+) -> str:
     """The step's fingerprint: sha256 over its kind, its request inputs, the engine versions and `extra`
     (e.g. the documents' sha256s and versions)."""
     payload = {"kind": kind, "inputs": _plain(inputs), "versions": versions, "extra": _plain(extra or {})}

@@ -97,7 +97,8 @@ def test_an_unchanged_rerun_reuses_every_step_and_fresh_reruns_them_all(sample_d
     client.force_login(member(sample_deal, "viewer"))
     page = client.get(reverse("analysis:run", args=[sample_deal.pk, second.number])).content.decode()
     assert 'id="steps-reused"' in page and "18 of 18 steps reused" in page
-    assert f'from <a href="{reverse("analysis:run", args=[sample_deal.pk, first.number])}">run {first.number}</a>' in page
+    first_url = reverse("analysis:run", args=[sample_deal.pk, first.number])
+    assert f'from <a href="{first_url}">run {first.number}</a>' in page
     status = client.get(reverse("analysis:run_status", args=[sample_deal.pk, second.number])).json()
     assert {s["status"] for s in status["steps"]} == {"reused"}
     assert {s["reused_from_run"] for s in status["steps"]} == {first.number}
