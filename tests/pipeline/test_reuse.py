@@ -253,3 +253,14 @@ def test_an_unchanged_rerun_on_a_real_worker_makes_no_call(sample_deal, fake_ant
     # --fresh on the worker: every step called the model again.
     assert set(statuses(fresh).values()) == {StepStatus.DONE}
     assert len(fake_anthropic.message_requests) == calls + fresh.calls and fresh.calls > 0
+
+
+def test_a_fresh_batch_runs_every_step(sample_deal):
+    completed(start_run(sample_deal))
+
+    call_command("analyze", "--all", "--batch", "overnight", "--fresh", stdout=io.StringIO())
+
+    run = AnalysisRun.objects.for_deal(sample_deal).order_by("-number").first()
+    assert run.batch is not None and run.batch.name == "overnight" and run.fresh
+    run = completed(run)
+    assert set(statuses(run).values()) == {StepStatus.DONE}
