@@ -42,7 +42,10 @@ def start_run(
     domains: list[str] | None = None,
     batch=None,
     priority: str = Priority.NORMAL,
+    fresh: bool = False,
 ) -> AnalysisRun:
+    """Create the run and dispatch its domains on commit. `fresh=True` forces a full run: no step reuses
+    the results of an earlier completed run with the same inputs (analysis/services/reuse.py)."""
     ensure_disk_space()  # raises InsufficientDiskSpace (a RunStateError) before anything is written
     engine_name = engine or default_engine_name()
     model = engine_for(engine_name).model
@@ -55,6 +58,7 @@ def start_run(
             triggered_by=triggered_by,
             batch=batch,
             priority=priority,
+            fresh=fresh,
         )
         transaction.on_commit(partial(dispatch_run, run.pk))
     return run
@@ -141,6 +145,7 @@ def start_batch(
     priority: str = Priority.NORMAL,
     engine: str | None = None,
     domains: list[str] | None = None,
+    fresh: bool = False,
 ) -> BatchStart:
     """An AnalysisBatch and one run per deal that has documents; the runs share the batch priority."""
     ensure_disk_space()  # refuse the whole batch up front, not halfway through its runs
@@ -153,7 +158,8 @@ def start_batch(
                 continue
             runs.append(
                 start_run(
-                    deal, triggered_by=created_by, engine=engine, domains=domains, batch=batch, priority=priority
+                    deal, triggered_by=created_by, engine=engine, domains=domains, batch=batch, priority=priority,
+                    fresh=fresh,
                 )
             )
         refresh_batch(batch.pk)

@@ -21,7 +21,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from analysis.models import AnalysisRun, Fact, Gap, StepKind
-from analysis.services import inputs
+from analysis.services import inputs, reuse
 from analysis.services.steps import (
     Claim,
     SkipReason,
@@ -40,6 +40,7 @@ from analysis.services.steps import (
     step_is_claimable,
 )
 from dealiq.errors import PermanentError, TransientError
+from dealiq.fingerprint import engine_versions
 from dealiq.logcontext import add_log_context, with_step_log_context
 from dealiq.schemas import DiscoveryRequest, ReasoningRequest, SchemaError
 from deals.models import DocumentPage
@@ -66,7 +67,7 @@ RATE_LIMIT_KINDS = {"rate_limited", "overloaded"}
 
 @dataclass(frozen=True)
 class StepOutcome:
-    status: str  # done | skipped | busy | failed | retry | throttled | stale | waiting
+    status: str  # done | reused | skipped | busy | failed | retry | throttled | stale | waiting
     detail: str = ""
     countdown: float | None = None
     counts: dict | None = None
@@ -114,12 +115,10 @@ def estimated_tokens(run: AnalysisRun, domain: str, kind: str) -> int:
     return 1000 + chars // 4
 
 
-def _discover(claim: Claim, run: AnalysisRun, engine) -> dict:
+def _discover(claim: Claim, run: AnalysisRun, engine, data: dict | None = None) -> dict:
+    # `data`: the inputs the step's fingerprint was computed from (services/reuse.py), read once.
     request = DiscoveryRequest(
-        deal=inputs.deal_context(run),
-        domain=claim.domain,
-        entity=claim.entity,
-        pages=inputs.manifest_pages(run, claim.entity),
+        **(data or inputs.discovery_inputs(run, claim.domain, claim.entity)),
         completed_batches=saved_batches(claim.step_id),
         on_batch_done=lambda index, result: save_batch_checkpoint(claim, index, result),
         should_stop=lambda: is_cancelled(claim.run_id),
@@ -131,12 +130,9 @@ def _discover(claim: Claim, run: AnalysisRun, engine) -> dict:
     return persist_discovery(claim, result)
 
 
-def _reason(claim: Claim, run: AnalysisRun, engine) -> dict:
+def _reason(claim: Claim, run: AnalysisRun, engine, data: dict | None = None) -> dict:
     request = ReasoningRequest(
-        deal=inputs.deal_context(run),
-        domain=claim.domain,
-        facts=inputs.fact_records(run, claim.domain),
-        gaps=inputs.gap_records(run, claim.domain),
+        **(data or inputs.reasoning_inputs(run, claim.domain)),
         should_stop=lambda: is_cancelled(claim.run_id),
         answers=StepAnswers(claim),
     )
@@ -216,25 +212,32 @@ def execute_step(
     run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "", retries: int = 0
 ) -> StepOutcome:
     close_old_connections()
-    run = engine = None
+    run = engine = prepared = None
     try:
         not_claimable = step_is_claimable(run_id, domain, kind)
         if not not_claimable:
             run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
             engine = engine_for(run.engine)
+            # Unchanged inputs since an earlier completed run: reuse its results (no token, no call).
+            prepared = reuse.prepare(run, domain, kind, engine_versions(engine))
             # A step whose calls go into a Message Batch counts against the batch API's own limits.
-            wait = 0 if uses_message_batches(run, engine, kind) else _throttle(run, engine, domain, kind)
+            reusing = prepared.source_step_id is not None
+            wait = 0 if reusing or uses_message_batches(run, engine, kind) else _throttle(run, engine, domain, kind)
             if wait > 0:
                 logger.info("step throttled run=%s domain=%s kind=%s: retry in %.2fs", run_id, domain, kind, wait)
                 return StepOutcome("throttled", "rate limit", countdown=wait)
     except DB_TRANSIENT as exc:  # nothing claimed yet: just come back later
+        logger.warning("step run=%s domain=%s kind=%s: database error before the claim, retry: %s",
+                       run_id, domain, kind, exc)
         connection.close()
         return StepOutcome("throttled", f"database: {exc}", countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
     except Exception:  # e.g. an unknown engine: the claimed step below fails with a readable error
-        run = engine = None
+        run = engine = prepared = None
     try:
         claimed = claim_step(run_id, domain, kind, task_id=task_id, worker=worker)
     except DB_TRANSIENT as exc:  # no database, or a lock held too long (lock_timeout): nothing claimed
+        logger.warning("step run=%s domain=%s kind=%s: database error at the claim, retry: %s",
+                       run_id, domain, kind, exc)
         connection.close()
         return StepOutcome("throttled", f"database: {exc}", countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
     if claimed.claim is None and claimed.skip_reason == SkipReason.BUSY:
@@ -254,8 +257,16 @@ def execute_step(
         if run is None:  # the claimable check said no, yet the claim went through (state changed between)
             run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
             engine = engine_for(run.engine)
+        if prepared is None:
+            prepared = reuse.prepare(run, domain, kind, engine_versions(engine))
+        if prepared.source_step_id is not None:
+            counts = reuse.settle_reused(claim, prepared, run)
+            logger.info("step reused %s from run %s %s", log_ctx, prepared.source_run_number, counts)
+            return StepOutcome("reused", counts=counts)
+        reuse.record_fingerprint(claim, prepared.fingerprint)
         with HeartbeatThread(claim, settings.DEALIQ_HEARTBEAT_INTERVAL_SECONDS):
-            counts = _reason(claim, run, engine) if kind == StepKind.REASON else _discover(claim, run, engine)
+            step = _reason if kind == StepKind.REASON else _discover
+            counts = step(claim, run, engine, prepared.inputs)
     except StaleClaim as exc:
         logger.warning("step result discarded %s: %s", log_ctx, exc)
         return StepOutcome("stale", str(exc))

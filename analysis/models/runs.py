@@ -149,6 +149,11 @@ class AnalysisRun(UsageFields):
     requeue_count = models.PositiveIntegerField(default=0)
     auto_requeue_count = models.PositiveIntegerField(default=0)
     finalize_dispatched_at = models.DateTimeField(null=True, blank=True)
+    fresh = models.BooleanField(
+        default=False,
+        help_text="Started as a full run (--fresh, or the start form's checkbox): every step calls its engine, "
+        "none reuses an earlier run's results.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -255,6 +260,16 @@ class RunStep(UsageFields):
         max_length=200, blank=True, help_text="The worker that received this step's message and has not run it yet."
     )
     dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When a message for this step was last sent.")
+    input_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="sha256 of everything the step's engine call depends on (its request's inputs, engine, model, "
+        "prompt and rules version): equal fingerprints in a completed run of the deal let a step reuse its results.",
+    )
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The step of an earlier completed run whose results this step copied (status reused).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -273,6 +288,11 @@ class RunStep(UsageFields):
             models.Index(fields=["status", "heartbeat_at"], name="step_status_heartbeat_idx"),
             # The worker's own heartbeat: one UPDATE over the messages it holds.
             models.Index(fields=["held_by", "status"], name="step_held_by_idx", condition=~Q(held_by="")),
+            # Incremental re-analysis: "a settled step with this fingerprint in a completed run of the deal".
+            models.Index(
+                fields=["input_fingerprint", "domain", "kind"], name="step_fingerprint_idx",
+                condition=~Q(input_fingerprint=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from audit.services import OPERATOR_ONLY_KEYS, readable_error
 EVENT_LABELS = {
     "run.created": "Run created", "run.started": "Run started", "run.completed": "Run completed",
     "run.failed": "Run failed", "run.cancelled": "Run cancelled", "run.requeued": "Run re-queued",
-    "step.claimed": "Step started", "step.done": "Step done", "step.failed": "Step failed",
+    "step.claimed": "Step started", "step.done": "Step done", "step.reused": "Step reused", "step.failed": "Step failed",
     "step.retry_scheduled": "Step retry scheduled", "step.waiting_for_batch": "Step waiting for its message batch",
     "step.batch_ended": "Step's message batch ended",
     "document.uploaded": "Document uploaded", "document.rejected": "Document rejected",

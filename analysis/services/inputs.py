@@ -55,3 +55,31 @@ def fact_records(run: AnalysisRun, domain: str) -> list[FactRecord]:
 def gap_records(run: AnalysisRun, domain: str) -> list[GapRecord]:
     rows = Gap.objects.for_run(run).for_domain(domain).order_by("entity", "category", "key")
     return [GapRecord(g.key, g.entity, g.domain, g.category, g.description, g.importance) for g in rows]
+
+
+# The inputs of a step's request, in one place: the executor builds its DiscoveryRequest /
+# ReasoningRequest from exactly these, and the input fingerprint (services/reuse.py) hashes exactly
+# these, so what a step reads and what decides whether it may reuse an earlier result never drift apart.
+
+
+def discovery_inputs(run: AnalysisRun, domain: str, entity: str) -> dict:
+    """The data fields of a DiscoveryRequest (deal, domain, entity, pages)."""
+    return {"deal": deal_context(run), "domain": domain, "entity": entity, "pages": manifest_pages(run, entity)}
+
+
+def reasoning_inputs(run: AnalysisRun, domain: str) -> dict:
+    """The data fields of a ReasoningRequest (deal, domain, facts, gaps)."""
+    return {
+        "deal": deal_context(run),
+        "domain": domain,
+        "facts": fact_records(run, domain),
+        "gaps": gap_records(run, domain),
+    }
+
+
+def step_inputs(run: AnalysisRun, domain: str, kind: str) -> dict:
+    from ..models import DISCOVERY_ENTITY, StepKind
+
+    if kind == StepKind.REASON:
+        return reasoning_inputs(run, domain)
+    return discovery_inputs(run, domain, DISCOVERY_ENTITY[StepKind(kind)])

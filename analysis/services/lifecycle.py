@@ -80,6 +80,9 @@ STEP_TRANSITIONS = _table(
                "run active; earlier steps of the domain settled; a running step's owner is not alive; "
                "attempts left (a claim bumps `attempts`, the fencing token)"),
     Transition("settle", (S.RUNNING,), S.DONE, "step.done", "the claim's attempt is still the step's (fence)"),
+    Transition("reuse", (S.RUNNING,), S.REUSED, "step.reused",
+               "fence; a completed run of the deal has a settled step with the same input fingerprint "
+               "(services/reuse.py), whose rows were copied in the same transaction"),
     Transition("fail", (S.RUNNING, S.PENDING, S.WAITING), S.FAILED, "step.failed",
                "fence, or out of attempts at claim"),
     Transition("retry", (S.RUNNING,), S.PENDING, "step.retry_scheduled", "fence; a transient error"),

@@ -41,10 +41,12 @@ def create_run(
     batch=None,
     priority: str = Priority.NORMAL,
     needs_documents: bool = True,
+    fresh: bool = False,
 ) -> AnalysisRun:
     """The run row, its manifest and its steps, in one transaction. Dispatch is the caller's job.
 
-    `needs_documents=False` is for a run whose results come from elsewhere (an imported analysis)."""
+    `needs_documents=False` is for a run whose results come from elsewhere (an imported analysis).
+    `fresh=True`: every step calls its engine, none reuses an earlier run's results (services/reuse.py)."""
     domains = list(domains or DOMAIN_KEYS)
     unknown = sorted(set(domains) - set(DOMAIN_KEYS))
     if unknown:
@@ -69,6 +71,7 @@ def create_run(
         triggered_by=triggered_by if getattr(triggered_by, "is_authenticated", False) else None,
         batch=batch,
         priority=priority,
+        fresh=fresh,
     )
     RunStep.objects.bulk_create(
         [RunStep(run=run, domain=domain, kind=kind) for domain in domains for kind in STEP_ORDER]
@@ -78,7 +81,7 @@ def create_run(
         actor=triggered_by,
         run=run,
         obj=run,
-        data={"number": number, "engine": engine, "model": model, "documents": len(manifest)},
+        data={"number": number, "engine": engine, "model": model, "documents": len(manifest), "fresh": fresh},
     )
     return run
 

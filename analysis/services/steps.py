@@ -173,8 +173,6 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
                 run_id=run_id,
                 data={"domain": domain, "kind": kind, "attempt": attempt, "task_id": task_id},
             )
-            if run.status == RunStatus.QUEUED:
-                mark_running(run_id)
             claim = Claim(
                 run_id, step.pk, domain, kind, attempt, step.attempt_floor,
                 step.rate_limit_waits, step.rate_limit_waited_seconds,
@@ -182,6 +180,11 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
     if out_of_attempts:
         after_step_settled(run_id)
         return ClaimResult(None, SkipReason.OUT_OF_ATTEMPTS)
+    if run.status == RunStatus.QUEUED:
+        # queued → running after the claim's commit, not under its FOR SHARE on the run row: two first
+        # claims each holding FOR SHARE and both upgrading to this UPDATE deadlock (PostgreSQL kills one,
+        # whose step then waits a retry countdown). The move is conditional, so the later one is a no-op.
+        mark_running(run_id)
     return ClaimResult(claim)
 
 

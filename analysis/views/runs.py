@@ -22,7 +22,7 @@ from deals.access import get_deal_for
 from deals.models import Role
 from workers.pipeline import cancel_run, requeue_run, start_run
 
-from ..models import ACTIVE_RUN_STATUSES, STEP_ORDER, AnalysisRun, EngineCall, RunStep
+from ..models import ACTIVE_RUN_STATUSES, STEP_ORDER, AnalysisRun, EngineCall, RunStep, StepStatus
 from ..services.audit_text import actor_name, describe, event_label
 from ..services.lifecycle import can_requeue, last_sign_of_life
 from ..services.runs import RunStateError
@@ -43,7 +43,7 @@ def run_for(user, deal_id: int, number: int, *, role: str = Role.VIEWER) -> Anal
 def ordered_steps(run: AnalysisRun) -> list[RunStep]:
     order = {kind: i for i, kind in enumerate(STEP_ORDER)}
     domain_order = {d: i for i, d in enumerate(run.domains)}
-    steps = RunStep.objects.for_run(run)
+    steps = RunStep.objects.for_run(run).select_related("reused_from__run")
     return sorted(steps, key=lambda s: (domain_order.get(s.domain, 99), order.get(s.kind, 9)))
 
 
@@ -64,6 +64,7 @@ def run_status_payload(run: AnalysisRun, steps: list[RunStep]) -> dict:
                 "domain": s.domain,
                 "kind": s.kind,
                 "status": s.status,
+                "reused_from_run": s.reused_from.run.number if s.reused_from_id and s.reused_from else None,
                 "attempts": s.attempts,
                 "duration_seconds": s.duration.total_seconds() if s.duration else None,
                 "tokens": s.input_tokens + s.output_tokens,
@@ -91,6 +92,7 @@ class RunDetailView(LoginRequiredMixin, TemplateView):
             steps=steps,
             items=items,
             items_kept=sum(s.items_written for s in steps),
+            steps_reused=sum(1 for s in steps if s.status == StepStatus.REUSED),
             is_manager=run.deal.user_has_role(self.request.user, Role.MANAGER),
             can_requeue=can_requeue(run),
             last_sign_of_life=last_sign_of_life(run),  # failed, cancelled, or active with no live worker (stalled)
@@ -125,12 +127,14 @@ class _RunTransitionView(LoginRequiredMixin, View):
 
 
 class RunStartView(LoginRequiredMixin, View):
-    """Analysts and managers start a new run of the deal on the configured engine."""
+    """Analysts and managers start a new run of the deal on the configured engine. Steps whose inputs are
+    unchanged since an earlier completed run reuse its results, unless the form's "full run" box is ticked."""
 
     def post(self, request, deal_id: int):
         deal = get_deal_for(request.user, deal_id, role=Role.ANALYST)
+        fresh = request.POST.get("fresh") in ("1", "on", "true")  # the form's "full run" checkbox
         try:
-            run = start_run(deal, triggered_by=request.user)
+            run = start_run(deal, triggered_by=request.user, fresh=fresh)
         except RunStateError as exc:
             messages.error(request, f"The run was not started: {exc}")
             return redirect(reverse("analysis:deal", args=[deal_id]))

@@ -236,6 +236,9 @@ DEALIQ_STEP_MAX_ATTEMPTS = env_int("DEALIQ_STEP_MAX_ATTEMPTS", 5)
 # The deal-level reasoning layer (dealiq/reasoning) at finalize: on for every engine. Off only for tests
 # that check pages against hand-written findings.
 DEALIQ_DEAL_REASONING = env_bool("DEALIQ_DEAL_REASONING", True)
+# Incremental re-analysis: a step whose input fingerprint matches a settled step of an earlier completed run
+# of the deal copies that step's results instead of calling its engine (docs/pipeline.md).
+DEALIQ_REUSE_UNCHANGED_STEPS = env_bool("DEALIQ_REUSE_UNCHANGED_STEPS", True)
 DEALIQ_RETRY_BACKOFF_BASE = env_float("DEALIQ_RETRY_BACKOFF_BASE", 5.0)
 DEALIQ_RETRY_BACKOFF_CAP = env_float("DEALIQ_RETRY_BACKOFF_CAP", 600.0)
 # A running step (or a message a worker holds) without heartbeat this long is lost: its worker is gone.

@@ -214,9 +214,10 @@ def test_a_low_priority_run_discovers_through_message_batches_at_half_price(
     assert not Fact.objects.for_run(run).filter(evidence__icontains="quantum mainframe").exists()  # grounded alike
     assert AuditEvent.objects.for_run(run).filter(event_type="step.waiting_for_batch").count() == 4
 
-    # The same deal called directly costs about twice as much for discovery.
+    # The same deal called directly costs about twice as much for discovery (fresh: an unchanged deal
+    # would otherwise reuse the batched run's results and call nothing).
     fake_anthropic.reset()
-    direct = start_run(sample_deal, priority="normal", domains=["applications", "network"])
+    direct = start_run(sample_deal, priority="normal", domains=["applications", "network"], fresh=True)
     direct_discovery = sum(c.cost for c in EngineCall.objects.filter(run=direct).exclude(step__kind=StepKind.REASON))
     assert sum(c.cost for c in discover_calls) < direct_discovery * Decimal("0.75")
 

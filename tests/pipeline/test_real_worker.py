@@ -20,7 +20,8 @@ def test_real_worker_run_matches_the_eager_run(sample_deal):
 
     with RealStack() as stack:
         worker = stack.start_worker(concurrency=2)
-        real = wait_for_run(start_run(sample_deal), timeout=180)
+        # fresh: the same documents would otherwise reuse the eager run's results (tests/pipeline/test_reuse.py).
+        real = wait_for_run(start_run(sample_deal, fresh=True), timeout=180)
         assert real.status == RunStatus.COMPLETED, f"{real.error}\n{worker.log_tail()}"
 
     assert set(RunStep.objects.filter(run=real).values_list("status", flat=True)) == {StepStatus.DONE}

@@ -26,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--engine", help=f"Engine to use (default: {settings.DEALIQ_ENGINE}).")
         parser.add_argument("--priority", choices=Priority.values, default=Priority.NORMAL)
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds to wait for workers.")
+        parser.add_argument(
+            "--fresh", action="store_true",
+            help="A full run: every step calls its engine, even where an earlier completed run had the same "
+            "inputs (by default such steps reuse its results).",
+        )
 
     def handle(self, *args, deal_id: int, no_wait: bool, engine: str | None, priority: str, timeout: float, **opts):
         if opts.get("all") or opts.get("batch"):
@@ -39,7 +44,8 @@ class Command(BaseCommand):
         if not deal.documents.exists():
             raise CommandError(f"deal {deal_id} has no documents: import a data room first (import_dataroom)")
         return run_and_report(
-            self, deal, no_wait=no_wait, engine=engine, priority=priority, timeout=timeout, domains=_domains(opts)
+            self, deal, no_wait=no_wait, engine=engine, priority=priority, timeout=timeout, domains=_domains(opts),
+            fresh=opts.get("fresh", False),
         )
 
     def handle_batch(self, deal_id, *, engine, priority, **opts):
@@ -54,7 +60,8 @@ class Command(BaseCommand):
         domains = _domains(opts)
         try:
             started = start_batch(
-                deals.order_by("pk"), name=opts["batch"], priority=priority, engine=engine, domains=domains
+                deals.order_by("pk"), name=opts["batch"], priority=priority, engine=engine, domains=domains,
+                fresh=opts.get("fresh", False),
             )
         except (ValueError, RunStateError) as exc:
             raise CommandError(str(exc)) from None
@@ -72,15 +79,16 @@ def _domains(opts) -> list[str] | None:
 
 def run_and_report(
     command: BaseCommand, deal, *, no_wait=False, engine=None, priority=Priority.NORMAL, timeout=3600, user=None,
-    domains: list[str] | None = None,
+    domains: list[str] | None = None, fresh: bool = False,
 ):
     out = command.stdout
     eager = settings.CELERY_TASK_ALWAYS_EAGER
     try:
         with RunFollower(out.write) as follower:
             out.write(f"Analysing deal {deal.pk} ({deal.name}) " + ("in-process (eager)" if eager else "on the workers"))
-            run = start_run(deal, triggered_by=user, engine=engine, priority=priority, domains=domains)
-            out.write(f"Run {run.number}: engine {run.engine} {run.model}" + ("" if eager else " — waiting for workers"))
+            run = start_run(deal, triggered_by=user, engine=engine, priority=priority, domains=domains, fresh=fresh)
+            out.write(f"Run {run.number}: engine {run.engine} {run.model}" + (" (fresh: nothing reused)" if fresh else "")
+                      + ("" if eager else " — waiting for workers"))
             if no_wait:
                 return f"{run.number}\n"
             run = follower.wait(run, timeout=timeout)
@@ -90,6 +98,10 @@ def run_and_report(
         raise CommandError(str(exc)) from None
     out.write("")
     out.write(summary_table(run))
+    reused = run.steps.filter(status="reused").count()
+    if reused:
+        out.write(f"{reused} of {run.steps_total} steps reused the results of an earlier run with the same inputs "
+                  "(no model call); --fresh runs every step.")
     style = command.style.SUCCESS if run.status == RunStatus.COMPLETED else command.style.ERROR
     out.write(style(f"Run {run.number}: {run.status}" + (f" — {run.error}" if run.error else "")))
     if run.status != RunStatus.COMPLETED:
