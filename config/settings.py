@@ -217,6 +217,9 @@ ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 0)
 ANTHROPIC_REASONING_MODEL = env_str("ANTHROPIC_REASONING_MODEL")  # empty: reason with ANTHROPIC_MODEL
 ANTHROPIC_TOKEN_BUDGET = env_int("ANTHROPIC_TOKEN_BUDGET", 120_000)
 ANTHROPIC_CACHE_TTL = env_str("ANTHROPIC_CACHE_TTL", "5m")  # "5m" or "1h"
+# The first call for a cached prefix writes it with a minimal request (max_tokens=1) so the calls sharing
+# it start together instead of waiting for a whole answer (docs/claude-engine.md, prompt caching).
+ANTHROPIC_PREWARM = env_bool("ANTHROPIC_PREWARM", True)
 # Runs of these priorities send their discovery calls through the Message Batches API (half price,
 # answers within 24 h; workers/message_batches.py). Needs beat, so none in embedded (eager) mode.
 ANTHROPIC_MESSAGE_BATCH_PRIORITIES = [
@@ -276,6 +279,10 @@ DEALIQ_RATE_LIMITS = {
     if name.strip()
 }
 DEALIQ_RATE_LIMIT_PERIOD_SECONDS = env_float("DEALIQ_RATE_LIMIT_PERIOD_SECONDS", 60.0)
+# A step whose next model call must wait for the limiter sleeps in its worker up to this many seconds
+# in all (a shorter wait than releasing the step and claiming it again costs); a longer wait releases the
+# step for a retry with the wait as countdown, without spending an attempt.
+DEALIQ_RATE_LIMIT_MAX_SLEEP_SECONDS = env_float("DEALIQ_RATE_LIMIT_MAX_SLEEP_SECONDS", 0.5)
 # Redis the limiter counts in (default: the broker when it is Redis; else in-process counting).
 DEALIQ_RATE_LIMIT_REDIS_URL = env_str(
     "DEALIQ_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None

@@ -22,6 +22,7 @@ def anthropic_config() -> dict:
         "cache_ttl": settings.ANTHROPIC_CACHE_TTL,
         "prices": settings.ANTHROPIC_PRICES,
         "warmup_gate": warmup_gate(),
+        "prewarm": settings.ANTHROPIC_PREWARM,
     }
     if settings.ANTHROPIC_REASONING_MODEL:
         config["reasoning_model"] = settings.ANTHROPIC_REASONING_MODEL

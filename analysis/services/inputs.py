@@ -33,8 +33,13 @@ def manifest_pages(run: AnalysisRun, entity: str) -> list[SourcePage]:
     ]
 
 
-def fact_records(run: AnalysisRun, domain: str) -> list[FactRecord]:
-    rows = Fact.objects.for_run(run).for_domain(domain).order_by("entity", "category", "key")
+def fact_records(run: AnalysisRun, domain: str | None = None) -> list[FactRecord]:
+    """The domain's facts; without a domain, the whole deal's (every domain, in a stable order: the
+    reasoning steps' shared prompt prefix is built from them)."""
+    rows = Fact.objects.for_run(run)
+    rows = rows.for_domain(domain).order_by("entity", "category", "key") if domain else rows.order_by(
+        "domain", "entity", "category", "key"
+    )
     return [
         FactRecord(
             key=f.key,
@@ -52,6 +57,9 @@ def fact_records(run: AnalysisRun, domain: str) -> list[FactRecord]:
     ]
 
 
-def gap_records(run: AnalysisRun, domain: str) -> list[GapRecord]:
-    rows = Gap.objects.for_run(run).for_domain(domain).order_by("entity", "category", "key")
+def gap_records(run: AnalysisRun, domain: str | None = None) -> list[GapRecord]:
+    rows = Gap.objects.for_run(run)
+    rows = rows.for_domain(domain).order_by("entity", "category", "key") if domain else rows.order_by(
+        "domain", "entity", "category", "key"
+    )
     return [GapRecord(g.key, g.entity, g.domain, g.category, g.description, g.importance) for g in rows]

@@ -61,6 +61,9 @@ class SkipReason:
     ALREADY_DONE = "already done"
     RUN_FINISHED = "run is no longer active"
     BLOCKED = "an earlier step of this domain is not done"
+    # Reasoning reads the whole deal's facts and gaps: its message may arrive before the other domains'
+    # discovery finished; the step that finishes the deal's discovery sends it again.
+    WAITING_FOR_DISCOVERY = "waiting for the other domains' discovery"
     OUT_OF_ATTEMPTS = "out of attempts"
     BUSY = "another worker is on this step"
 
@@ -143,6 +146,8 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
             return ClaimResult(None, SkipReason.RUN_FINISHED)
         if _earlier_steps_unsettled(run_id, domain, kind):
             return ClaimResult(None, SkipReason.BLOCKED)
+        if lifecycle.waits_for_deal_discovery(run_id, kind):
+            return ClaimResult(None, SkipReason.WAITING_FOR_DISCOVERY)
         if step.status == StepStatus.RUNNING and step_is_alive(step):
             # A duplicate delivery while the owner still heartbeats: back off, spend no attempt.
             return ClaimResult(None, SkipReason.BUSY)
@@ -208,6 +213,8 @@ def step_is_claimable(run_id: int, domain: str, kind: str) -> str:
         return SkipReason.RUN_FINISHED
     if _earlier_steps_unsettled(run_id, domain, kind):
         return SkipReason.BLOCKED
+    if lifecycle.waits_for_deal_discovery(run_id, kind):
+        return SkipReason.WAITING_FOR_DISCOVERY
     return ""
 
 
@@ -444,7 +451,8 @@ def persist_discovery(claim: Claim, result: DiscoveryResult) -> dict[str, int]:
         _check_fence(run, step, claim)
         counts = upsert_discovery(run, result)
         _settle(run, step, claim, result.usage, counts, result.items)
-    after_step_settled(claim.run_id)
+    # The buyer step's chain goes on into the domain's reasoning step by itself.
+    after_step_settled(claim.run_id, continuing_domain=claim.domain if claim.kind == StepKind.DISCOVER_BUYER else None)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
     return counts
 

@@ -176,6 +176,57 @@ def reasoning_params(
     }
 
 
+def deal_reasoning_text(
+    deal: DealContext, facts: list[tuple[str, FactRecord]], gaps: list[tuple[str, GapRecord]]
+) -> str:
+    """The deal's facts and gaps, every domain and both parties: the prefix the six domains' reasoning
+    calls share byte for byte (so it must not mention the domain being reasoned about)."""
+    lines = [
+        f"Deal {deal.name}: {deal.deal_type}; target {deal.target_name or '?'}; buyer {deal.buyer_name or '?'}"
+        + (f"; industry {deal.industry}" if deal.industry else "")
+        + f"; reference date {deal.reference_date.isoformat()}.",
+        "Facts of the deal, all domains (ref | domain | entity | category | item | details | evidence):",
+        *(f"{ref} | {fact.domain} | " + fact_line(ref, fact).split(" | ", 1)[1] for ref, fact in facts),
+        "Gaps of the deal, all domains (ref | domain | entity | category | importance | description):",
+        *(f"{ref} | {gap.domain} | " + gap_line(ref, gap).split(" | ", 1)[1] for ref, gap in gaps),
+    ]
+    return "\n".join(lines)
+
+
+def reasoning_task(domain: str) -> str:
+    scope = DOMAINS_BY_KEY[domain]
+    return (
+        f"Domain: {domain} ({scope.label}). Scope: {scope.scope}\n"
+        f"Record the findings of the {domain} domain only, resting on its facts and gaps above; cite facts "
+        "or gaps of other domains where they bear on it (a dependency, a shared system, a contradiction)."
+    )
+
+
+def deal_reasoning_params(
+    *,
+    model: str,
+    max_tokens: int,
+    deal: DealContext,
+    domain: str,
+    facts: list[tuple[str, FactRecord]],
+    gaps: list[tuple[str, GapRecord]],
+    cache_ttl: str = "5m",
+) -> dict[str, Any]:
+    """Reasoning over the whole deal: tools → system → the deal's facts and gaps (breakpoint: shared by
+    the six domains, written once and read five times) → the domain's task (the only uncached part)."""
+    return {
+        "model": model,
+        "max_tokens": max_tokens,
+        "tools": [REASONING_TOOL],
+        "tool_choice": forced_choice(REASONING_TOOL),
+        "system": [{"type": "text", "text": REASONING_SYSTEM, "cache_control": cache_control(cache_ttl)}],
+        "messages": [{"role": "user", "content": [
+            {"type": "text", "text": deal_reasoning_text(deal, facts, gaps), "cache_control": cache_control(cache_ttl)},
+            {"type": "text", "text": reasoning_task(domain)},
+        ]}],
+    }
+
+
 def repair_params(params: dict[str, Any], response_content: list[dict[str, Any]], errors: list[str]) -> dict[str, Any]:
     """The same request plus the invalid answer and the validation errors, asking for one corrected call.
 
