@@ -74,7 +74,8 @@ def document_tokens(deal, chars_per_token: float) -> int:
 
 
 def billed_input(calls, prices) -> tuple[float, float]:
-    """(USD billed for input with caching as recorded, USD for the same tokens billed as uncached input)."""
+    """(USD billed for input with caching as recorded, USD for the same calls' tokens billed as uncached
+    input — cache warm-up calls left out of the latter: without caching nobody would send them)."""
     from dealiq.engines.anthropic_engine.pricing import price_for
 
     cached = plain = 0.0
@@ -83,8 +84,14 @@ def billed_input(calls, prices) -> tuple[float, float]:
         sent = call.input_tokens + call.cache_creation_input_tokens + call.cache_read_input_tokens
         cached += price.input * (call.input_tokens + call.cache_creation_input_tokens * price.cache_write
                                  + call.cache_read_input_tokens * price.cache_read)
-        plain += price.input * sent
+        if not is_warmup(call):  # without caching there would be no cache warm-up call to pay for
+            plain += price.input * sent
     return cached, plain
+
+
+def is_warmup(call) -> bool:
+    """A cache warm-up (max_tokens=1): the only calls that answer in a token or so."""
+    return call.output_tokens <= 16
 
 
 def cannot_measure(why: str) -> None:
@@ -182,7 +189,7 @@ def main() -> int:
             "wall_seconds": round(wall, 3),
             "run_over_critical_path": round(wall / critical, 3),
             "calls": len(calls),
-            "warmup_calls": sum(1 for c in calls if c.output_tokens <= 16),
+            "warmup_calls": sum(1 for c in calls if is_warmup(c)),
             "document_tokens": doc_tokens,
             "prompt_tokens_sent": sent,
             "tokens_sent_per_document_token": round(sent / doc_tokens, 2),
