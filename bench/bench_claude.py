@@ -131,6 +131,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=6, help="celery worker processes")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the sample deal (each on a fresh cache)")
     parser.add_argument("--scale", type=int, default=40, help="the large room: sample pages times this (0: skip)")
+    parser.add_argument("--trace", action="store_true", help="print when each Messages API call arrived")
     args = parser.parse_args()
 
     media_root = Path(tempfile.mkdtemp(prefix="dealiq-bench-media-"))
@@ -171,7 +172,7 @@ def main() -> int:
         server.reset()  # a fresh prompt cache: every run pays its own cache writes
         for key in [*broker.scan_iter("dealiq:warmup:*"), *broker.scan_iter("dealiq:ratelimit:*")]:
             broker.delete(key)  # and an empty rate-limit window (the limits stay the defaults)
-        started = time.perf_counter()
+        started, started_mono = time.perf_counter(), time.monotonic()
         run = wait_for_run(start_run(deal, engine="anthropic"), timeout=600, interval=0.02)
         wall = time.perf_counter() - started
         if run.status != RunStatus.COMPLETED:
@@ -197,6 +198,10 @@ def main() -> int:
             "rate_limit_waits": sum(s.rate_limit_waits for s in steps),
             "facts": Fact.objects.for_run(run).count(),
         }
+        if args.trace:
+            for request in server.message_requests:
+                print(f"  {request.received_at - started_mono:6.3f}s {request.domain or '?':16} {request.entity or '':7}"
+                      f" max_tokens={request.body.get('max_tokens')}")
         print(f"{label}: {wall:.2f} s = {wall / critical:.2f}x the critical path, {len(calls)} calls "
               f"({result['warmup_calls']} warm-ups), {sent:,} prompt tokens = {sent / doc_tokens:.1f}x documents, "
               f"caching ratio {cached / plain:.3f}, rate-limit waits {result['rate_limit_waits']}")

@@ -3,7 +3,10 @@ DEALIQ_EXTRA_ENGINES="name=package.module:ClassName,other=…"."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import tempfile
+import threading
 
 from django.conf import settings
 
@@ -37,14 +40,39 @@ def _extra_engines() -> dict[str, str]:
     return {name.strip(): path.strip() for name, path in pairs}
 
 
+# The Claude engine of this process, per configuration: building one per step cost a new SDK client
+# (an HTTP connection pool and an SSL context, ~0.1 s on a busy machine) on every step's first call,
+# on the critical path of every chain. The engine and its SDK client are thread-safe.
+_ENGINES: dict[tuple, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _anthropic_key() -> tuple:
+    names = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL", "ANTHROPIC_REASONING_MODEL",
+             "ANTHROPIC_MAX_TOKENS", "ANTHROPIC_TIMEOUT", "ANTHROPIC_MAX_RETRIES", "ANTHROPIC_TOKEN_BUDGET",
+             "ANTHROPIC_CACHE_TTL", "ANTHROPIC_PREWARM", "DEALIQ_WARMUP_REDIS_URL")
+    values = tuple(repr(getattr(settings, name, None)) for name in names)
+    # The SDK falls back to the environment for a key and URL the settings leave empty.
+    env = (os.environ.get("ANTHROPIC_API_KEY"), os.environ.get("ANTHROPIC_BASE_URL"), tempfile.gettempdir())
+    return values + (json.dumps(settings.ANTHROPIC_PRICES, sort_keys=True, default=str),) + env
+
+
 def engine_for(name: str | None = None) -> Engine:
     name = name or settings.DEALIQ_ENGINE
     extra = _extra_engines()
     if name in extra:
         module_name, _, class_name = extra[name].partition(":")
         return getattr(importlib.import_module(module_name), class_name)()
-    # Only the Claude engine needs its config (and the warm-up gate's Redis client) built.
-    return build_engine(name, {"anthropic": anthropic_config()} if name == "anthropic" else {})
+    if name != "anthropic":
+        return build_engine(name, {})
+    key = _anthropic_key()
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            if len(_ENGINES) >= 8:  # settings changed (tests): drop the old ones
+                _ENGINES.clear()
+            engine = _ENGINES[key] = build_engine(name, {"anthropic": anthropic_config()})
+    return engine
 
 
 def default_engine_name() -> str:

@@ -130,7 +130,11 @@ def _share_run_row(run_id: int) -> None:
 
 def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "") -> ClaimResult:
     max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
-    out_of_attempts = False
+    out_of_attempts = start_run = False
+    if lifecycle.waits_for_deal_discovery(run_id, kind):
+        # Checked before locking the row: a copy that only looks and skips must not make the copies
+        # arriving with it back off as "busy" (they could be the one that is due).
+        return ClaimResult(None, SkipReason.WAITING_FOR_DISCOVERY)
     with transaction.atomic():
         bounded_transaction()
         _share_run_row(run_id)
@@ -174,8 +178,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
                 run_id=run_id,
                 data={"domain": domain, "kind": kind, "attempt": attempt, "task_id": task_id},
             )
-            if run.status == RunStatus.QUEUED:
-                mark_running(run_id)
+            start_run = run.status == RunStatus.QUEUED
             claim = Claim(
                 run_id, step.pk, domain, kind, attempt, step.attempt_floor,
                 step.rate_limit_waits, step.rate_limit_waited_seconds,
@@ -183,6 +186,11 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
     if out_of_attempts:
         after_step_settled(run_id)
         return ClaimResult(None, SkipReason.OUT_OF_ATTEMPTS)
+    if start_run:
+        # queued → running after the claim's commit, not inside it: the claim holds the run row FOR SHARE,
+        # and the first claims of a run (six at once) upgrading it to an UPDATE deadlocked each other
+        # (all but one retried after the backoff base). A cancel in between wins: the UPDATE is conditional.
+        mark_running(run_id)
     return ClaimResult(claim)
 
 
