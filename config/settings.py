@@ -217,8 +217,8 @@ ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 0)
 ANTHROPIC_REASONING_MODEL = env_str("ANTHROPIC_REASONING_MODEL")  # empty: reason with ANTHROPIC_MODEL
 ANTHROPIC_TOKEN_BUDGET = env_int("ANTHROPIC_TOKEN_BUDGET", 120_000)
 ANTHROPIC_CACHE_TTL = env_str("ANTHROPIC_CACHE_TTL", "5m")  # "5m" or "1h"
-# The first call for a cached prefix writes it with a minimal request (max_tokens=1) so the calls sharing
-# it start together instead of waiting for a whole answer (docs/claude-engine.md, prompt caching).
+# The first call for a cached prefix the run's domains share is streamed and lets the others go once its
+# response has begun, instead of after its whole answer (docs/claude-engine.md, prompt caching).
 ANTHROPIC_PREWARM = env_bool("ANTHROPIC_PREWARM", True)
 # Runs of these priorities send their discovery calls through the Message Batches API (half price,
 # answers within 24 h; workers/message_batches.py). Needs beat, so none in embedded (eager) mode.

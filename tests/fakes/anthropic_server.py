@@ -90,6 +90,7 @@ class RecordedRequest:
     body: Any = None
     status: int | None = None
     reply: Any = None
+    stream_rest: float = 0.0  # a streamed answer: seconds between message_start and the rest
 
     @property
     def tool_name(self) -> str | None:
@@ -342,9 +343,14 @@ class FakeAnthropicServer:
             tool_input, stop_reason = {}, "max_tokens"
         else:
             tool_input, stop_reason = self._tool_input(request, scripted)
+        if request.body.get("stream") and scripted is None:
+            # Streamed: the response begins (message_start) once the prompt is read; the rest follows.
+            prefill = min(delay, self.latency / 10 if self.prefill_latency is None else self.prefill_latency)
+            request.stream_rest = delay - prefill
+            delay = prefill
         time.sleep(delay)
         now = time.monotonic()
-        with self._lock:  # the entries become readable once this response is sent
+        with self._lock:  # the entries become readable once this response has begun
             for digest in new_entries:
                 self._cache[digest] = now + self.cache_lifetime
         if scripted is not None and scripted.body is not None:
@@ -733,6 +739,43 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _send_stream(self, message: dict[str, Any], headers: dict[str, str], rest: float) -> None:
+        """The answer as server-sent events, the way the API streams a tool call: message_start at once
+        (the prompt is read, its cache entries are written), the rest `rest` seconds later."""
+        usage = dict(message["usage"])
+        start = {**message, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
+        events = [("message_start", {"type": "message_start", "message": start})]
+        later = []
+        for index, block in enumerate(message["content"]):
+            later.append(("content_block_start", {"type": "content_block_start", "index": index,
+                                                  "content_block": {**block, "input": {}}}))
+            later.append(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": {
+                "type": "input_json_delta", "partial_json": json.dumps(block.get("input", {}))}}))
+            later.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+        later.append(("message_delta", {"type": "message_delta", "delta": {
+            "stop_reason": message["stop_reason"], "stop_sequence": None}, "usage": {"output_tokens": usage["output_tokens"]}}))
+        later.append(("message_stop", {"type": "message_stop"}))
+
+        def frames(items) -> bytes:
+            return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in items)
+
+        try:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(frames(events))
+            self.wfile.flush()
+            time.sleep(rest)
+            self.wfile.write(frames(later))
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         recorded = RecordedRequest(
@@ -753,6 +796,9 @@ class _Handler(BaseHTTPRequestHandler):
         recorded.status, recorded.reply = status, body
         if body is None:  # scripted disconnect: close without a response
             self.close_connection = True
+            return
+        if status == 200 and (recorded.body or {}).get("stream") and recorded.path == "/v1/messages":
+            self._send_stream(body, headers, recorded.stream_rest)
             return
         payload = json.dumps(body).encode()
         try:

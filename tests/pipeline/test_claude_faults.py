@@ -202,9 +202,7 @@ def test_failed_repaired_and_cut_calls_are_all_counted(sample_deal, claude_setti
 
     failed = RunStep.objects.get(run=run, domain="applications", kind=StepKind.DISCOVER_TARGET)
     assert failed.status == StepStatus.FAILED and "invalid_output" in failed.error
-    # Both billed answers of the failed step, and the cache warm-up call if it led the prefix's warm-up.
-    warmups = [r for r in fake_anthropic.message_requests if is_for("applications", "target")(r) and r.body["max_tokens"] == 1]
-    assert failed.calls == 2 + len(warmups) and len(warmups) <= 1 and failed.output_tokens > 0
+    assert failed.calls == 2 and failed.output_tokens > 0  # both billed answers of the failed step
     split = RunStep.objects.get(run=run, domain="network", kind=StepKind.DISCOVER_TARGET)
     assert split.status == StepStatus.DONE and split.calls == 3  # the cut answer and the two halves
     assert_books_match(run, fake_anthropic)

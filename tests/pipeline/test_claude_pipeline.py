@@ -210,9 +210,7 @@ def test_a_low_priority_run_discovers_through_message_batches_at_half_price(
     assert discover_calls.count() == 4 and set(discover_calls.values_list("service_tier", flat=True)) == {"batch"}
     assert all("/run" in c.request_id for c in discover_calls)  # batch id / custom id
     assert set(EngineCall.objects.filter(run=run, step__kind=StepKind.REASON).values_list("service_tier", flat=True)) == {"standard"}
-    # The 2 reasoning calls, after one warm-up call that wrote their shared prefix (the deal's facts).
-    direct = [r.body["max_tokens"] for r in fake_anthropic.message_requests]
-    assert len(fake_anthropic.batches) == 4 and sorted(direct) == [1, 8192, 8192]
+    assert len(fake_anthropic.batches) == 4 and len(fake_anthropic.message_requests) == 2  # the 2 reasoning calls
     assert not Fact.objects.for_run(run).filter(evidence__icontains="quantum mainframe").exists()  # grounded alike
     assert AuditEvent.objects.for_run(run).filter(event_type="step.waiting_for_batch").count() == 4
 

@@ -127,20 +127,18 @@ def test_parallel_domains_take_their_grant_right_before_each_call_counting_write
         list(pool.map(one, DOMAIN_KEYS))
 
     requests = fake_anthropic.message_requests
-    assert len(requests) == 7 and len(limiter.asked) == 7  # one grant per HTTP request, warm-up included
-    warmup = [r for r in requests if r.body["max_tokens"] == 1]
-    assert len(warmup) == 1 and warmup[0] is requests[0]  # the warm-up went first, alone
-    # The warm-up's grant came first, the others after the warm-up had been sent.
+    assert len(requests) == 6 and len(limiter.asked) == 6  # one grant per HTTP request
+    # The leader's grant came first and counted the prefix it wrote; the others came after it was sent.
     grants = sorted(limiter.asked, key=lambda grant: grant[1])
     assert grants[0][1] == 0 and all(at >= 1 for _, at in grants[1:])
-    assert [r.reply["usage"]["cache_read_input_tokens"] > 0 for r in requests[1:]] == [True] * 6
+    assert [bool(r.reply["usage"]["cache_read_input_tokens"]) for r in requests] == [False] + [True] * 5
     # Asked about what the API counts (estimated on the safe side), not about the cache reads.
     counted = sum(provider_counted(r) for r in requests)
     sent = sum(provider_counted(r) + r.reply["usage"]["cache_read_input_tokens"] for r in requests)
     asked = sum(tokens for tokens, _ in limiter.asked)
     assert counted <= asked <= 1.6 * counted
     assert asked < sent / 3
-    assert max(tokens for tokens, _ in limiter.asked) == grants[0][0]  # the warm-up wrote the prefix
+    assert max(tokens for tokens, _ in limiter.asked) == grants[0][0]  # the leader wrote the prefix
 
 
 def test_the_step_limiter_sleeps_through_a_short_wait_and_hands_back_a_long_one(settings):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -58,7 +59,6 @@ _CUT_SHORT = ("max_tokens", "model_context_window_exceeded")
 # The shortest prefix the API caches (Sonnet, Opus: 1,024 tokens; some models need more). Below it a
 # "warm" prefix is not cached at all, so the rate limit counts it as uncached input.
 MIN_CACHE_TOKENS = 1024
-WARMUP_MAX_TOKENS = 1
 
 
 class _NeedsSplit(Exception):
@@ -140,10 +140,9 @@ class AnthropicEngine:
             warm_ttl = 240.0 if cache_ttl == "5m" else 3300.0
             warmup_gate = FileWarmupGate(warm_ttl=warm_ttl, max_wait=timeout)
         self._gate: WarmupGate = warmup_gate or NoWarmupGate()
-        # prewarm: the first caller for a prefix several calls share (request.shared_by > 1) writes the
-        # cache with a minimal request (max_tokens=1, answered once the prompt is read) and releases the
-        # others at once, instead of making them wait for its whole answer; its own call then reads the
-        # cache like theirs.
+        # prewarm: the first caller for a prefix several calls share (request.shared_by > 1) streams its
+        # call and releases the others once its response has begun (the prefix is cached by then),
+        # instead of making them wait for its whole answer.
         self.prewarm = prewarm
         self.min_cache_tokens = min_cache_tokens
 
@@ -480,10 +479,7 @@ class AnthropicEngine:
         elif gate_key is None:
             answer = self._send(params, tags, store, key, before_call, warm)
         elif prewarm:
-            with self._gate.hold(gate_key) as was_warm:
-                if not was_warm:  # the leader: write the prefix with a minimal call, then let all go
-                    self._warm_up(params, usage, tags, store, before_call)
-            answer = self._send(params, tags, store, key, before_call, warm=True)
+            answer = self._lead_or_follow(params, tags, store, key, gate_key, before_call)
         else:
             with self._gate.hold(gate_key) as was_warm:
                 answer = self._send(params, tags, store, key, before_call, warm=bool(was_warm))
@@ -511,24 +507,40 @@ class AnthropicEngine:
         store.save(key, answer.to_dict())
         return answer
 
-    def _warm_up(
+    def _lead_or_follow(
         self,
         params: dict[str, Any],
-        usage: Usage,
         tags: dict[str, Any],
         store: AnswerStore,
+        key: str,
+        gate_key: str,
         before_call: Callable[..., None] | None,
-    ) -> None:
-        """Write the prefix's cache entry with the same request cut to one output token: it answers
-        once the prompt is read (an entry is readable from then on), not after a whole answer. Billed
-        and recorded like any call (one cache write and one output token); replayed on a retry."""
-        warmup = {**params, "max_tokens": WARMUP_MAX_TOKENS}
-        key = answer_key(warmup)
-        saved = store.load(key)
-        answer = Answer.from_dict(saved) if saved is not None else self._send(
-            warmup, {**tags, "warmup": True}, store, key, before_call, warm=False
-        )
-        usage.add(answer.usage())
+    ) -> Answer:
+        """Several calls share this prefix: the first (the leader) streams its call and leaves the gate as
+        soon as the response has begun — its prompt is read, the cache entry written — so the others
+        start then and read the cache, instead of waiting for its whole answer; then it reads the rest."""
+        holder = self._gate.hold(gate_key)
+        was_warm = holder.__enter__()
+        started = None
+        try:
+            if not was_warm:
+                if before_call is not None:
+                    before_call(input_tokens=limited_input_tokens(params, warm=False, min_cache_tokens=self.min_cache_tokens))
+                started = self._client.start(params)
+        except BaseException:
+            holder.__exit__(*sys.exc_info())  # a failed leader releases the others (they go uncached)
+            raise
+        try:
+            holder.__exit__(None, None, None)  # marks the prefix warm: the others go now
+        except Exception:
+            if started is not None:  # a gate blip while the paid answer streams: keep the answer first
+                store.save(key, self._answer(started.finish(), tags).to_dict())
+            raise
+        if started is None:
+            return self._send(params, tags, store, key, before_call, warm=True)
+        answer = self._answer(started.finish(), tags)
+        store.save(key, answer.to_dict())
+        return answer
 
     def _answer(self, result: CallResult, tags: dict[str, Any]) -> Answer:
         """An API answer with its call record (tokens, cost, request id)."""
