@@ -48,6 +48,13 @@ For the domain named in the message, call {REASONING_TOOL['name']} with findings
 - reasoning: how the cited facts lead to the finding, with the deal type and dates where they matter.
 Compare target and buyer where integration or separation depends on both."""
 
+# Reasoning over the whole deal: the same instructions, plus the domains catalogue, so that the part of
+# each call that differs (the domain) is a few words after the cached prefix.
+DEAL_REASONING_SYSTEM = f"""{REASONING_SYSTEM}
+The message lists the whole deal's facts and gaps (every domain). Record findings for the domain named at the end only, resting on its own facts and gaps; cite other domains' facts or gaps where they bear on it (a dependency, a shared system, a contradiction).
+Domains:
+{_CATALOGUE}"""
+
 def cache_control(ttl: str) -> dict[str, str]:
     """A cache breakpoint; "5m" is the API default lifetime, "1h" costs 2x input to write instead of 1.25x."""
     return {"type": "ephemeral"} if ttl == "5m" else {"type": "ephemeral", "ttl": ttl}
@@ -194,12 +201,9 @@ def deal_reasoning_text(
 
 
 def reasoning_task(domain: str) -> str:
-    scope = DOMAINS_BY_KEY[domain]
-    return (
-        f"Domain: {domain} ({scope.label}). Scope: {scope.scope}\n"
-        f"Record the findings of the {domain} domain only, resting on its facts and gaps above; cite facts "
-        "or gaps of other domains where they bear on it (a dependency, a shared system, a contradiction)."
-    )
+    # The instructions and the domain's scope are in the system prompt (cached, shared by the six
+    # calls): the only uncached tokens of a reasoning call are these few.
+    return f"Domain: {domain} ({DOMAINS_BY_KEY[domain].label}), as scoped in the catalogue."
 
 
 def deal_reasoning_params(
@@ -219,7 +223,7 @@ def deal_reasoning_params(
         "max_tokens": max_tokens,
         "tools": [REASONING_TOOL],
         "tool_choice": forced_choice(REASONING_TOOL),
-        "system": [{"type": "text", "text": REASONING_SYSTEM, "cache_control": cache_control(cache_ttl)}],
+        "system": [{"type": "text", "text": DEAL_REASONING_SYSTEM, "cache_control": cache_control(cache_ttl)}],
         "messages": [{"role": "user", "content": [
             {"type": "text", "text": deal_reasoning_text(deal, facts, gaps), "cache_control": cache_control(cache_ttl)},
             {"type": "text", "text": reasoning_task(domain)},
