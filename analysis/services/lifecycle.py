@@ -227,16 +227,18 @@ def waits_for_deal_discovery(run_id: int, kind: str) -> bool:
 
 
 def _send_waiting_reasoning(run_id: int, steps: list[RunStep], continuing_domain: str | None) -> None:
-    """The deal's discovery just finished: send the reasoning steps that were skipped while it ran. The
-    domain whose chain goes on into its own reasoning step is left out; the conditional UPDATE (message
-    stamped after the last discovery finished) lets one of two steps finishing together send them."""
+    """The deal's discovery just finished: send the reasoning steps that were skipped while it ran (a
+    skipped copy clears `dispatched_at`) or whose message went out before it finished. The domain whose
+    chain goes on into its own reasoning step is left out; the conditional UPDATE (message stamped after
+    the last discovery finished) lets one of two steps finishing together send them. A copy too many is
+    harmless: the claim skips a done step and backs off from a running one."""
     finished = [s.finished_at for s in steps if s.kind != StepKind.REASON and s.finished_at is not None]
     if not finished:
         return
     barrier = max(finished)
     failed = {s.domain for s in steps if s.status == StepStatus.FAILED}
     waiting = (
-        RunStep.objects.filter(run_id=run_id, kind=StepKind.REASON, status=StepStatus.PENDING, held_by="")
+        RunStep.objects.filter(run_id=run_id, kind=StepKind.REASON, status=StepStatus.PENDING)
         .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=barrier))
         .exclude(domain__in=failed | ({continuing_domain} if continuing_domain else set()))
     )

@@ -133,8 +133,15 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
     out_of_attempts = start_run = False
     if lifecycle.waits_for_deal_discovery(run_id, kind):
         # Checked before locking the row: a copy that only looks and skips must not make the copies
-        # arriving with it back off as "busy" (they could be the one that is due).
-        return ClaimResult(None, SkipReason.WAITING_FOR_DISCOVERY)
+        # arriving with it back off as "busy" (they could be the one that is due). This copy goes away:
+        # it clears the step's `dispatched_at` first, so the step that finishes the discovery sends the
+        # step again; looking once more after that closes the race with a discovery finishing meanwhile
+        # (either it is finished now and this copy claims, or its fan-in comes later and sees the mark).
+        RunStep.objects.filter(run_id=run_id, domain=domain, kind=kind, status=StepStatus.PENDING).update(
+            dispatched_at=None
+        )
+        if lifecycle.waits_for_deal_discovery(run_id, kind):
+            return ClaimResult(None, SkipReason.WAITING_FOR_DISCOVERY)
     with transaction.atomic():
         bounded_transaction()
         _share_run_row(run_id)
