@@ -118,6 +118,28 @@ def _locked(run_id: int, step_id: int) -> tuple[AnalysisRun, RunStep]:
     return run, step
 
 
+# A step row is locked for a moment by the stamps on it (received, published, heartbeat, a saved answer);
+# a claim or a save holds it longer. A copy finding it locked waits this long before backing off as
+# "busy" (a retry after about two heartbeats): backing off from a stamp held a step up by seconds.
+BRIEF_LOCK_WAIT_MS = 1000
+
+
+def _wait_briefly_for_row(rows) -> RunStep | None:
+    """The step row, locked after waiting at most BRIEF_LOCK_WAIT_MS; None if it stays locked."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: a lock timeout must not abort the claim's transaction
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [str(BRIEF_LOCK_WAIT_MS)])
+            step = rows.select_for_update().first()
+    except OperationalError:
+        step = None
+    with connection.cursor() as cursor:  # the claim's own bound again for what follows
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [str(settings.DEALIQ_STEP_LOCK_TIMEOUT_MS)])
+    return step
+
+
 def _share_run_row(run_id: int) -> None:
     """FOR SHARE on the run row for the claim's short transaction: claims of one run do not wait for each
     other, but a cancel (an UPDATE of the row) waits for claims in flight, and a claim that starts during a
@@ -148,6 +170,8 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
         rows = RunStep.objects.filter(run_id=run_id, domain=domain, kind=kind)
         # SKIP LOCKED: a step row locked right now is being claimed or saved by another copy.
         step = rows.select_for_update(skip_locked=True).first()
+        if step is None and rows.exists():
+            step = _wait_briefly_for_row(rows)
         if step is None:
             return ClaimResult(None, SkipReason.BUSY if rows.exists() else SkipReason.ALREADY_DONE)
         run = AnalysisRun.objects.get(pk=run_id)
