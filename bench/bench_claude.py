@@ -4,9 +4,9 @@
 
 Needs the machine's PostgreSQL and Redis (the same ones the test suite uses). It creates (or reuses) the
 database `dealiq_bench` (override with BENCH_DATABASE_URL), uses Redis db 14 (BENCH_BROKER_URL), starts
-the fake Anthropic server from tests/fakes on loopback with a fixed per-call latency L (a minimal call,
-max_tokens <= 16 such as a cache warm-up, answers after the prompt is read: L/10, --prefill), starts one
-real `celery worker --concurrency 6`, then times `start_run` -> run COMPLETED. Measured in this one
+the fake Anthropic server from tests/fakes on loopback with a fixed per-call latency L (a streamed
+answer begins once the prompt is read, after L/10 or --prefill; the leader of a shared cache prefix
+streams), starts one real `celery worker --concurrency 6`, then times `start_run` -> run COMPLETED. Measured in this one
 invocation, at the default rate limits (DEALIQ_RATE_LIMITS, each run on an empty limiter window):
 
   1. the sample deal, --repeat times (medians; each run on a fresh prompt cache):
