@@ -21,3 +21,11 @@ class PermanentError(EngineError):
     def __init__(self, message: str, *, kind: str = "permanent"):
         super().__init__(message)
         self.kind = kind
+
+
+class Throttled(TransientError):
+    """The caller's own rate limiter had no room for a call the engine was about to send (nothing was
+    sent): come back after `retry_after` seconds. Raised by a `before_call` hook, never by the API."""
+
+    def __init__(self, message: str, *, retry_after: float):
+        super().__init__(message, retry_after=retry_after, kind="throttled")

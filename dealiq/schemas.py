@@ -340,6 +340,11 @@ class DiscoveryRequest:
     # The paid-answer sub-checkpoint (dealiq.engines.AnswerStore): answers saved by an
     # earlier attempt are replayed instead of paid for again.
     answers: Any = None
+    # The caller's rate limit (dealiq.engines.CallLimiter), asked right before each model call.
+    before_call: Any = None
+    # How many calls of the run share this call's cached prefix (the run's domains): an engine may
+    # pre-warm the prompt cache for them when there are several.
+    shared_by: int = 1
 
 
 @dataclass
@@ -350,3 +355,10 @@ class ReasoningRequest:
     gaps: list[GapRecord]
     should_stop: Any = None
     answers: Any = None  # the paid-answer sub-checkpoint, as on DiscoveryRequest
+    before_call: Any = None  # the caller's rate limit, as on DiscoveryRequest
+    shared_by: int = 1  # as on DiscoveryRequest (with deal_facts: the domains reasoning over them)
+    # The whole deal's facts and gaps (every domain, both parties), for engines that reason with the
+    # deal as context (the Claude engine puts them in the prompt prefix the six domains share). Empty:
+    # `facts` and `gaps` only.
+    deal_facts: list[FactRecord] = field(default_factory=list)
+    deal_gaps: list[GapRecord] = field(default_factory=list)

@@ -8,7 +8,7 @@ class WorkersConfig(AppConfig):
     def ready(self) -> None:
         from celery import signals
 
-        from analysis.services.lifecycle import finalize_requested, run_finished
+        from analysis.services.lifecycle import finalize_requested, reasoning_ready, run_finished
 
         # `tasks` registers the tasks that others enqueue by name (eager mode too).
         from . import broker_reconnect, liveness, tasks  # noqa: F401
@@ -17,6 +17,7 @@ class WorkersConfig(AppConfig):
         # how to dispatch finalize and what follows a finished run (the one `run_finished` path).
         finalize_requested.connect(_on_finalize_requested, dispatch_uid="workers.finalize")
         run_finished.connect(_on_run_finished, dispatch_uid="workers.run_finished")
+        reasoning_ready.connect(_on_reasoning_ready, dispatch_uid="workers.reasoning_ready")
         signals.before_task_publish.connect(liveness.on_publish, dispatch_uid="workers.liveness.publish")
         signals.task_received.connect(liveness.on_received, dispatch_uid="workers.liveness.received")
         signals.worker_init.connect(broker_reconnect.on_worker_init, dispatch_uid="workers.broker_reconnect")
@@ -28,6 +29,12 @@ def _on_finalize_requested(sender, run_id: int, **kwargs) -> None:
     from .pipeline import dispatch_finalize
 
     dispatch_finalize(run_id)
+
+
+def _on_reasoning_ready(sender, run_id: int, domains: list[str], **kwargs) -> None:
+    from .pipeline import dispatch_reasoning
+
+    dispatch_reasoning(run_id, domains)
 
 
 def _on_run_finished(sender, run_id: int, **kwargs) -> None:

@@ -98,6 +98,14 @@ def dispatch_run(run_id: int, domains: list[str] | None = None, *, recovered: bo
     return len(unsettled) if domains is None else len(set(unsettled) & set(domains))
 
 
+def dispatch_reasoning(run_id: int, domains: list[str]) -> None:
+    """Send the reasoning steps of `domains` (they waited for the deal's discovery to finish)."""
+    run = AnalysisRun.objects.only("priority").get(pk=run_id)
+    priority = CELERY_PRIORITY[Priority(run.priority)]
+    for domain in domains:
+        signature(STEP_TASK[StepKind.REASON], args=(run_id, domain), immutable=True).apply_async(priority=priority)
+
+
 def dispatch_finalize(run_id: int, *, recovered: bool = False) -> None:
     run = AnalysisRun.objects.only("priority").get(pk=run_id)
     priority = CELERY_PRIORITY[Priority.HIGH if recovered else Priority(run.priority)]

@@ -6,8 +6,12 @@ period, which is what a provider's "N requests per minute" means. With Redis the
 one Lua script (atomic across processes and machines, timed by the Redis clock so workers' clocks do not
 matter); without Redis (embedded mode) the same algorithm runs in-process under a lock.
 
-`acquire` never sleeps: it returns 0 when the call may go ahead, otherwise the seconds to wait, and the
-step turns that into a Celery retry countdown so the worker process stays free for other work.
+`acquire` never sleeps: it returns 0 when the call may go ahead, otherwise the seconds to wait.
+`StepCallLimiter` is what a step hands its engine (`request.before_call`): the engine asks it right
+before each HTTP request to the provider, with what that request counts (one request; uncached input
+and cache writes, not cache reads), so a grant is always taken at send time. A short wait is slept
+through; a longer one raises `Throttled`, and the step is released for a retry with the wait as its
+countdown, without spending an attempt (its saved answers and batches stay).
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from dealiq.errors import Throttled
 from dealiq.redis_client import redis_client
 
 # A spent token comes back a little after one period: absorbs network and clock skew between us and
@@ -179,3 +184,34 @@ def acquire(provider: str, tokens: int = 0, requests: int = 1) -> float:
     if limit is None:
         return 0.0
     return limiter().acquire(provider, limit, tokens, requests)
+
+
+class StepCallLimiter:
+    """The `before_call` hook of one step (dealiq.engines.CallLimiter) for `provider`.
+
+    Sleeping in the worker is allowed for waits summing to `max_sleep` seconds per step: releasing the
+    step costs a release transaction, a retry message, a countdown in the broker and a new claim (and the
+    step's inputs read again), more than a wait of a few hundred milliseconds; the step's heartbeat thread
+    keeps it alive meanwhile. A longer wait raises Throttled with the wait, and the worker is freed."""
+
+    def __init__(self, provider: str, *, max_sleep: float | None = None, sleep=time.sleep):
+        self.provider = provider
+        self.max_sleep = settings.DEALIQ_RATE_LIMIT_MAX_SLEEP_SECONDS if max_sleep is None else max_sleep
+        self.slept = 0.0
+        self.granted: list[int] = []  # input tokens of each granted call, in order (for logs and tests)
+        self._sleep = sleep
+
+    def __call__(self, *, input_tokens: int, requests: int = 1) -> None:
+        while True:
+            wait = acquire(self.provider, input_tokens, requests)
+            if wait <= 0:
+                self.granted.append(int(input_tokens))
+                return
+            if self.slept + wait > self.max_sleep:
+                raise Throttled(
+                    f"rate limit of {self.provider}: no room for {requests} request(s) and {int(input_tokens)} "
+                    f"input tokens for {wait:.2f}s",
+                    retry_after=wait,
+                )
+            self._sleep(wait)
+            self.slept += wait

@@ -1,11 +1,12 @@
-"""Executing one step: rate limit → claim → engine (outside any transaction) → persist, or fail / retry.
+"""Executing one step: claim → engine (outside any transaction) → persist, or fail / retry.
 
-The Celery task is a thin shell around `execute_step`; tests call `execute_step` directly. Nothing here
-sleeps: waiting (rate limit, backoff) is always a retry countdown, so a worker process is never blocked.
+The Celery task is a thin shell around `execute_step`; tests call `execute_step` directly. The provider's
+rate limit is taken by the engine right before each model call (`request.before_call`, a
+ratelimit.StepCallLimiter): waiting is a retry countdown (backoff, a long rate-limit wait), except a
+rate-limit wait short enough to sleep through (DEALIQ_RATE_LIMIT_MAX_SLEEP_SECONDS in all per step).
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import random
 import threading
@@ -14,13 +15,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
-from django.db.models import Count, Sum
-from django.db.models.functions import Length
-from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from analysis.models import AnalysisRun, Fact, Gap, StepKind
+from analysis.models import AnalysisRun, StepKind
 from analysis.services import inputs, reuse
 from analysis.services.steps import (
     Claim,
@@ -33,17 +31,14 @@ from analysis.services.steps import (
     is_cancelled,
     persist_discovery,
     persist_reasoning,
-    push_heartbeat,
     release_for_retry,
     save_batch_checkpoint,
     saved_batches,
-    step_is_claimable,
 )
-from dealiq.errors import PermanentError, TransientError
+from dealiq.errors import PermanentError, Throttled, TransientError
 from dealiq.fingerprint import engine_versions
 from dealiq.logcontext import add_log_context, with_step_log_context
 from dealiq.schemas import DiscoveryRequest, ReasoningRequest, SchemaError
-from deals.models import DocumentPage
 
 from . import ratelimit
 from .engines import engine_for
@@ -103,18 +98,6 @@ class HeartbeatThread:
         self._thread.join(timeout=self.interval + 5)
 
 
-def estimated_tokens(run: AnalysisRun, domain: str, kind: str) -> int:
-    """Rough input tokens of the step's model calls (~4 characters a token), for the tokens/min budget."""
-    if kind == StepKind.REASON:
-        facts = Fact.objects.for_run(run).for_domain(domain).aggregate(n=Count("id"), chars=Sum(Length("evidence")))
-        gaps = Gap.objects.for_run(run).for_domain(domain).count()
-        return 1000 + (facts["chars"] or 0) // 4 + 60 * ((facts["n"] or 0) + gaps)
-    entity = "target" if kind == StepKind.DISCOVER_TARGET else "buyer"
-    doc_ids = [d["id"] for d in run.document_manifest if d["entity"] == entity]
-    chars = DocumentPage.objects.filter(document_id__in=doc_ids).aggregate(n=Sum(Length("text")))["n"] or 0
-    return 1000 + chars // 4
-
-
 def _discover(claim: Claim, run: AnalysisRun, engine, data: dict | None = None) -> dict:
     # `data`: the inputs the step's fingerprint was computed from (services/reuse.py), read once.
     request = DiscoveryRequest(
@@ -123,6 +106,8 @@ def _discover(claim: Claim, run: AnalysisRun, engine, data: dict | None = None) 
         on_batch_done=lambda index, result: save_batch_checkpoint(claim, index, result),
         should_stop=lambda: is_cancelled(claim.run_id),
         answers=StepAnswers(claim),
+        before_call=_call_limiter(run, engine),
+        shared_by=len(run.domains),  # the run's domains discover the same pages
     )
     if uses_message_batches(run, engine, claim.kind):
         prefetch_or_park(claim, engine, request)  # raises ParkedForMessageBatch until the batch has ended
@@ -132,24 +117,39 @@ def _discover(claim: Claim, run: AnalysisRun, engine, data: dict | None = None) 
 
 def _reason(claim: Claim, run: AnalysisRun, engine, data: dict | None = None) -> dict:
     request = ReasoningRequest(
-        **(data or inputs.reasoning_inputs(run, claim.domain)),
+        **(data or inputs.reasoning_inputs(run, claim.domain, deal_wide=_reasons_over_deal(engine))),
         should_stop=lambda: is_cancelled(claim.run_id),
         answers=StepAnswers(claim),
+        before_call=_call_limiter(run, engine),
+        shared_by=len(run.domains),
     )
     result = engine.reason(request)
     return persist_reasoning(claim, result)
 
 
-def _throttle(run: AnalysisRun, engine, domain: str, kind: str) -> float:
-    """Seconds to wait for the provider's rate limit (0: a token was taken, go ahead)."""
+def _reasons_over_deal(engine) -> bool:
+    """Whether the engine's reasoning reads the whole deal's facts and gaps (the Claude engine's shared
+    prompt prefix) or only its domain's: what the step reads, and so what its fingerprint covers."""
+    return bool(getattr(engine, "reasons_over_deal", False))
+
+
+def _call_limiter(run: AnalysisRun, engine) -> ratelimit.StepCallLimiter:
+    """The step's rate limit, asked by the engine right before each model call (its provider's bucket)."""
     provider = getattr(engine, "provider", None) or getattr(engine, "name", run.engine)
-    tokens = estimated_tokens(run, domain, kind)
-    # A step that sends its documents in several batches makes several calls: take them all up front.
-    calls = engine.estimated_calls(tokens) if hasattr(engine, "estimated_calls") else 1
-    wait = ratelimit.acquire(provider, tokens, calls)
-    if wait > 0:
-        push_heartbeat(run.pk, timezone.now() + dt.timedelta(seconds=wait))
-    return wait
+    return ratelimit.StepCallLimiter(provider)
+
+
+def _release_throttled(claim: Claim, exc: Throttled, log_ctx: str) -> StepOutcome:
+    """Our own limiter had no room for the next model call (nothing was sent): the step goes back to
+    pending for the wait, without spending an attempt; the answers and batches it paid for are saved and
+    are replayed, not re-sent, by the retry."""
+    countdown = max(0.05, float(exc.retry_after or 0))
+    try:
+        release_for_retry(claim, f"throttled: {exc}", countdown=countdown, spend_attempt=False)
+    except DB_TRANSIENT:
+        connection.close()  # still running on the row: the retry's claim (or the watchdog) takes it over
+    logger.info("step throttled %s: retry in %.2fs (no attempt spent)", log_ctx, countdown)
+    return StepOutcome("throttled", str(exc), countdown=countdown)
 
 
 def _busy_countdown() -> float:
@@ -212,27 +212,6 @@ def execute_step(
     run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "", retries: int = 0
 ) -> StepOutcome:
     close_old_connections()
-    run = engine = prepared = None
-    try:
-        not_claimable = step_is_claimable(run_id, domain, kind)
-        if not not_claimable:
-            run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
-            engine = engine_for(run.engine)
-            # Unchanged inputs since an earlier completed run: reuse its results (no token, no call).
-            prepared = reuse.prepare(run, domain, kind, engine_versions(engine))
-            # A step whose calls go into a Message Batch counts against the batch API's own limits.
-            reusing = prepared.source_step_id is not None
-            wait = 0 if reusing or uses_message_batches(run, engine, kind) else _throttle(run, engine, domain, kind)
-            if wait > 0:
-                logger.info("step throttled run=%s domain=%s kind=%s: retry in %.2fs", run_id, domain, kind, wait)
-                return StepOutcome("throttled", "rate limit", countdown=wait)
-    except DB_TRANSIENT as exc:  # nothing claimed yet: just come back later
-        logger.warning("step run=%s domain=%s kind=%s: database error before the claim, retry: %s",
-                       run_id, domain, kind, exc)
-        connection.close()
-        return StepOutcome("throttled", f"database: {exc}", countdown=settings.DEALIQ_RETRY_BACKOFF_BASE)
-    except Exception:  # e.g. an unknown engine: the claimed step below fails with a readable error
-        run = engine = prepared = None
     try:
         claimed = claim_step(run_id, domain, kind, task_id=task_id, worker=worker)
     except DB_TRANSIENT as exc:  # no database, or a lock held too long (lock_timeout): nothing claimed
@@ -252,13 +231,13 @@ def execute_step(
         return StepOutcome("skipped", claimed.skip_reason)
     claim = claimed.claim
     log_ctx = f"run={run_id} domain={domain} kind={kind} attempt={claim.attempt}"
-    add_log_context(attempt=claim.attempt, deal_id=getattr(run, "deal_id", None))
+    add_log_context(attempt=claim.attempt)
     try:
-        if run is None:  # the claimable check said no, yet the claim went through (state changed between)
-            run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
-            engine = engine_for(run.engine)
-        if prepared is None:
-            prepared = reuse.prepare(run, domain, kind, engine_versions(engine))
+        run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
+        add_log_context(deal_id=run.deal_id)
+        engine = engine_for(run.engine)
+        # Unchanged inputs since an earlier completed run: reuse its results (no rate-limit token, no call).
+        prepared = reuse.prepare(run, domain, kind, engine_versions(engine), deal_wide=_reasons_over_deal(engine))
         if prepared.source_step_id is not None:
             counts = reuse.settle_reused(claim, prepared, run)
             logger.info("step reused %s from run %s %s", log_ctx, prepared.source_run_number, counts)
@@ -273,6 +252,8 @@ def execute_step(
     except ParkedForMessageBatch as exc:
         logger.info("step parked %s: %s", log_ctx, exc)
         return StepOutcome("waiting", str(exc))
+    except Throttled as exc:
+        return _release_throttled(claim, exc, log_ctx)
     except (TransientError, *REDIS_TRANSIENT) as exc:
         return _retry_transient(claim, exc, log_ctx)
     except DB_TRANSIENT as exc:

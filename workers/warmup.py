@@ -33,9 +33,9 @@ class RedisWarmupGate:
         self.client.set(f"{self.prefix}{key}:warm", "1", px=int(self.warm_ttl * 1000))
 
     @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
+    def hold(self, key: str) -> Iterator[bool]:
         if self._is_warm(key):
-            yield
+            yield True
             self._mark_warm(key)
             return
         # The lock expires after max_wait so a crashed leader never blocks its followers for good.
@@ -49,7 +49,7 @@ class RedisWarmupGate:
             while time.monotonic() < deadline and not self._is_warm(key) and self.client.exists(lock.name):
                 time.sleep(0.02)
         try:
-            yield
+            yield not leader and self._is_warm(key)
             self._mark_warm(key)
         finally:
             if leader:

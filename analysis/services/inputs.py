@@ -33,8 +33,13 @@ def manifest_pages(run: AnalysisRun, entity: str) -> list[SourcePage]:
     ]
 
 
-def fact_records(run: AnalysisRun, domain: str) -> list[FactRecord]:
-    rows = Fact.objects.for_run(run).for_domain(domain).order_by("entity", "category", "key")
+def fact_records(run: AnalysisRun, domain: str | None = None) -> list[FactRecord]:
+    """The domain's facts; without a domain, the whole deal's (every domain, in a stable order: the
+    reasoning steps' shared prompt prefix is built from them)."""
+    rows = Fact.objects.for_run(run)
+    rows = rows.for_domain(domain).order_by("entity", "category", "key") if domain else rows.order_by(
+        "domain", "entity", "category", "key"
+    )
     return [
         FactRecord(
             key=f.key,
@@ -52,8 +57,11 @@ def fact_records(run: AnalysisRun, domain: str) -> list[FactRecord]:
     ]
 
 
-def gap_records(run: AnalysisRun, domain: str) -> list[GapRecord]:
-    rows = Gap.objects.for_run(run).for_domain(domain).order_by("entity", "category", "key")
+def gap_records(run: AnalysisRun, domain: str | None = None) -> list[GapRecord]:
+    rows = Gap.objects.for_run(run)
+    rows = rows.for_domain(domain).order_by("entity", "category", "key") if domain else rows.order_by(
+        "domain", "entity", "category", "key"
+    )
     return [GapRecord(g.key, g.entity, g.domain, g.category, g.description, g.importance) for g in rows]
 
 
@@ -67,19 +75,24 @@ def discovery_inputs(run: AnalysisRun, domain: str, entity: str) -> dict:
     return {"deal": deal_context(run), "domain": domain, "entity": entity, "pages": manifest_pages(run, entity)}
 
 
-def reasoning_inputs(run: AnalysisRun, domain: str) -> dict:
-    """The data fields of a ReasoningRequest (deal, domain, facts, gaps)."""
-    return {
+def reasoning_inputs(run: AnalysisRun, domain: str, *, deal_wide: bool = False) -> dict:
+    """The data fields of a ReasoningRequest (deal, domain, facts, gaps; with `deal_wide`, for an engine
+    that reasons with the whole deal as context, every domain's facts and gaps of both parties too)."""
+    data = {
         "deal": deal_context(run),
         "domain": domain,
         "facts": fact_records(run, domain),
         "gaps": gap_records(run, domain),
     }
+    if deal_wide:
+        data["deal_facts"] = fact_records(run)
+        data["deal_gaps"] = gap_records(run)
+    return data
 
 
-def step_inputs(run: AnalysisRun, domain: str, kind: str) -> dict:
+def step_inputs(run: AnalysisRun, domain: str, kind: str, *, deal_wide: bool = False) -> dict:
     from ..models import DISCOVERY_ENTITY, StepKind
 
     if kind == StepKind.REASON:
-        return reasoning_inputs(run, domain)
+        return reasoning_inputs(run, domain, deal_wide=deal_wide)
     return discovery_inputs(run, domain, DISCOVERY_ENTITY[StepKind(kind)])

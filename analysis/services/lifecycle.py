@@ -36,6 +36,7 @@ from ..models import (
     AnalysisRun,
     RunStatus,
     RunStep,
+    StepKind,
     StepStatus,
 )
 
@@ -46,6 +47,10 @@ logger = logging.getLogger(__name__)
 run_finished = Signal()
 # Sent on commit when the last domain of a run finished: the pipeline (workers/) dispatches finalize.
 finalize_requested = Signal()
+# Sent when the deal's discovery finished (every domain that did not fail has both discovery steps
+# settled) with `domains`: the reasoning steps whose message came too early (they reason over the whole
+# deal's facts, so they wait for all of them) and must be sent now. workers/ dispatches them.
+reasoning_ready = Signal()
 
 
 @dataclass(frozen=True)
@@ -205,12 +210,67 @@ def refresh_progress(run_id: int) -> None:
     )
 
 
-def after_step_settled(run_id: int) -> bool:
+def deal_discovery_finished(steps: list[RunStep]) -> bool:
+    """Every domain that has not failed has both its discovery steps settled: the deal's facts and gaps
+    are complete, reasoning (which reads all of them) may start."""
+    by_domain: dict[str, list[RunStep]] = {}
+    for step in steps:
+        by_domain.setdefault(step.domain, []).append(step)
+    return all(
+        any(s.status == StepStatus.FAILED for s in domain_steps)
+        or all(s.status in SETTLED_STEP_STATUSES for s in domain_steps if s.kind != StepKind.REASON)
+        for domain_steps in by_domain.values()
+    )
+
+
+def waits_for_deal_discovery(run_id: int, kind: str) -> bool:
+    """A reasoning step waits until the deal's discovery finished (one query)."""
+    if kind != StepKind.REASON:
+        return False
+    return not deal_discovery_finished(list(RunStep.objects.filter(run_id=run_id).only("domain", "kind", "status")))
+
+
+def _send_waiting_reasoning(run_id: int, steps: list[RunStep], continuing_domain: str | None) -> None:
+    """The deal's discovery just finished: send the reasoning steps that were skipped while it ran (a
+    skipped copy clears `dispatched_at`) or whose message went out before it finished. The domain whose
+    chain goes on into its own reasoning step is left out; the conditional UPDATE (message stamped after
+    the last discovery finished) lets one of two steps finishing together send them. A copy too many is
+    harmless: the claim skips a done step and backs off from a running one."""
+    finished = [s.finished_at for s in steps if s.kind != StepKind.REASON and s.finished_at is not None]
+    if not finished:
+        return
+    barrier = max(finished)
+    failed = {s.domain for s in steps if s.status == StepStatus.FAILED}
+    waiting = (
+        RunStep.objects.filter(run_id=run_id, kind=StepKind.REASON, status=StepStatus.PENDING)
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=barrier))
+        .exclude(domain__in=failed | ({continuing_domain} if continuing_domain else set()))
+    )
+    domains = []
+    for step_id, domain in waiting.values_list("pk", "domain"):
+        claimed = RunStep.objects.filter(pk=step_id).filter(
+            Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=barrier)
+        ).update(dispatched_at=timezone.now())
+        if claimed:
+            domains.append(domain)
+    if domains:
+        reasoning_ready.send(sender=AnalysisRun, run_id=run_id, domains=domains)
+
+
+def after_step_settled(run_id: int, *, continuing_domain: str | None = None) -> bool:
     """Fan-in, after the step's own commit: the step that sees every domain finished asks for finalize.
     Two steps finishing together both look after committing, so the later one always sees both; the
-    conditional UPDATE on `finalize_dispatched_at` lets exactly one of them ask."""
+    conditional UPDATE on `finalize_dispatched_at` lets exactly one of them ask. The step that sees the
+    deal's discovery finished sends the reasoning steps waiting for it (`continuing_domain`: the domain
+    whose chain goes on into its reasoning step by itself)."""
     refresh_progress(run_id)
-    if not all_domains_finished(run_id):
+    steps = list(RunStep.objects.filter(run_id=run_id).only("domain", "kind", "status", "finished_at"))
+    by_domain: dict[str, list[RunStep]] = {}
+    for step in steps:
+        by_domain.setdefault(step.domain, []).append(step)
+    if not all(domain_finished(domain_steps) for domain_steps in by_domain.values()):
+        if deal_discovery_finished(steps):
+            _send_waiting_reasoning(run_id, steps, continuing_domain)
         return False
     changed = AnalysisRun.objects.filter(
         pk=run_id, status__in=ACTIVE_RUN_STATUSES, finalize_dispatched_at__isnull=True
@@ -234,20 +294,35 @@ def step_is_alive(step: RunStep, now: dt.datetime | None = None) -> bool:
 
 
 def frontier_steps(run_id: int) -> list[tuple[RunStep, RunStep | None]]:
-    """Per unfinished domain: its first unsettled step and the step before it (None for the first)."""
+    """Per unfinished domain: its first unsettled step and the step before it (None for the first).
+
+    A reasoning step waits for the whole deal's discovery: while any other domain still discovers it is
+    not on the frontier (the step that finishes the discovery sends it), and the step "before" it is the
+    discovery step that finished last (its message is due from then on)."""
+    steps = list(RunStep.objects.filter(run_id=run_id))
     by_domain: dict[str, dict[str, RunStep]] = {}
-    for step in RunStep.objects.filter(run_id=run_id):
+    for step in steps:
         by_domain.setdefault(step.domain, {})[step.kind] = step
+    discovery_done = deal_discovery_finished(steps)
+    last_discovery = max(
+        (s for s in steps if s.kind != StepKind.REASON and s.finished_at is not None),
+        key=lambda s: s.finished_at,
+        default=None,
+    )
     frontier = []
-    for steps in by_domain.values():
-        if any(s.status == StepStatus.FAILED for s in steps.values()):
+    for domain_steps in by_domain.values():
+        if any(s.status == StepStatus.FAILED for s in domain_steps.values()):
             continue
         previous = None
         for kind in STEP_ORDER:
-            step = steps.get(kind)
+            step = domain_steps.get(kind)
             if step is None:
                 continue
             if step.status not in SETTLED_STEP_STATUSES:
+                if kind == StepKind.REASON:
+                    if not discovery_done:
+                        break
+                    previous = last_discovery or previous
                 frontier.append((step, previous))
                 break
             previous = step

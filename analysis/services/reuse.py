@@ -110,9 +110,10 @@ def find_source(run: AnalysisRun, domain: str, kind: str, fp: str) -> dict[str, 
     )
 
 
-def prepare(run: AnalysisRun, domain: str, kind: str, versions: dict) -> PreparedStep:
-    """Read the step's inputs, fingerprint them and look for a step to reuse (unless the run is fresh)."""
-    data = step_inputs.step_inputs(run, domain, kind)
+def prepare(run: AnalysisRun, domain: str, kind: str, versions: dict, *, deal_wide: bool = False) -> PreparedStep:
+    """Read the step's inputs, fingerprint them and look for a step to reuse (unless the run is fresh);
+    `deal_wide`: the engine's reasoning reads the whole deal's facts and gaps, so they are inputs too."""
+    data = step_inputs.step_inputs(run, domain, kind, deal_wide=deal_wide)
     fp = step_fingerprint(run, domain, kind, data, versions)
     return PreparedStep(data, fp, find_source(run, domain, kind, fp) if reuse_enabled(run) else None)
 

@@ -65,6 +65,9 @@ class SkipReason(StrEnum):
     ALREADY_DONE = "already done"
     RUN_FINISHED = "run is no longer active"
     BLOCKED = "an earlier step of this domain is not done"
+    # Reasoning reads the whole deal's facts and gaps: its message may arrive before the other domains'
+    # discovery finished; the step that finishes the deal's discovery sends it again.
+    WAITING_FOR_DISCOVERY = "waiting for the other domains' discovery"
     OUT_OF_ATTEMPTS = "out of attempts"
     BUSY = "another worker is on this step"
 
@@ -119,6 +122,28 @@ def _locked(run_id: int, step_id: int) -> tuple[AnalysisRun, RunStep]:
     return run, step
 
 
+# A step row is locked for a moment by the stamps on it (received, published, heartbeat, a saved answer);
+# a claim or a save holds it longer. A copy finding it locked waits this long before backing off as
+# "busy" (a retry after about two heartbeats): backing off from a stamp held a step up by seconds.
+BRIEF_LOCK_WAIT_MS = 1000
+
+
+def _wait_briefly_for_row(rows) -> RunStep | None:
+    """The step row, locked after waiting at most BRIEF_LOCK_WAIT_MS; None if it stays locked."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: a lock timeout must not abort the claim's transaction
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [str(BRIEF_LOCK_WAIT_MS)])
+            step = rows.select_for_update().first()
+    except OperationalError:
+        step = None
+    with connection.cursor() as cursor:  # the claim's own bound again for what follows
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [str(settings.DEALIQ_STEP_LOCK_TIMEOUT_MS)])
+    return step
+
+
 def _share_run_row(run_id: int) -> None:
     """FOR SHARE on the run row for the claim's short transaction: claims of one run do not wait for each
     other, but a cancel (an UPDATE of the row) waits for claims in flight, and a claim that starts during a
@@ -132,12 +157,25 @@ def _share_run_row(run_id: int) -> None:
 def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "") -> ClaimResult:
     max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
     out_of_attempts = False
+    if lifecycle.waits_for_deal_discovery(run_id, kind):
+        # Checked before locking the row: a copy that only looks and skips must not make the copies
+        # arriving with it back off as "busy" (they could be the one that is due). This copy goes away:
+        # it clears the step's `dispatched_at` first, so the step that finishes the discovery sends the
+        # step again; looking once more after that closes the race with a discovery finishing meanwhile
+        # (either it is finished now and this copy claims, or its fan-in comes later and sees the mark).
+        RunStep.objects.filter(run_id=run_id, domain=domain, kind=kind, status=StepStatus.PENDING).update(
+            dispatched_at=None
+        )
+        if lifecycle.waits_for_deal_discovery(run_id, kind):
+            return ClaimResult(None, SkipReason.WAITING_FOR_DISCOVERY)
     with transaction.atomic():
         bounded_transaction()
         _share_run_row(run_id)
         rows = RunStep.objects.filter(run_id=run_id, domain=domain, kind=kind)
         # SKIP LOCKED: a step row locked right now is being claimed or saved by another copy.
         step = rows.select_for_update(skip_locked=True).first()
+        if step is None and rows.exists():
+            step = _wait_briefly_for_row(rows)
         if step is None:
             return ClaimResult(None, SkipReason.BUSY if rows.exists() else SkipReason.ALREADY_DONE)
         run = AnalysisRun.objects.get(pk=run_id)
@@ -147,6 +185,8 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
             return ClaimResult(None, SkipReason.RUN_FINISHED)
         if _earlier_steps_unsettled(run_id, domain, kind):
             return ClaimResult(None, SkipReason.BLOCKED)
+        if lifecycle.waits_for_deal_discovery(run_id, kind):
+            return ClaimResult(None, SkipReason.WAITING_FOR_DISCOVERY)
         if step.status == StepStatus.RUNNING and step_is_alive(step):
             # A duplicate delivery while the owner still heartbeats: back off, spend no attempt.
             return ClaimResult(None, SkipReason.BUSY)
@@ -215,6 +255,8 @@ def step_is_claimable(run_id: int, domain: str, kind: str) -> str:
         return SkipReason.RUN_FINISHED
     if _earlier_steps_unsettled(run_id, domain, kind):
         return SkipReason.BLOCKED
+    if lifecycle.waits_for_deal_discovery(run_id, kind):
+        return SkipReason.WAITING_FOR_DISCOVERY
     return ""
 
 
@@ -451,7 +493,8 @@ def persist_discovery(claim: Claim, result: DiscoveryResult) -> dict[str, int]:
         _check_fence(run, step, claim)
         counts = upsert_discovery(run, result)
         _settle(run, step, claim, result.usage, counts, result.items)
-    after_step_settled(claim.run_id)
+    # The buyer step's chain goes on into the domain's reasoning step by itself.
+    after_step_settled(claim.run_id, continuing_domain=claim.domain if claim.kind == StepKind.DISCOVER_BUYER else None)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
     return counts
 

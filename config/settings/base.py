@@ -212,6 +212,9 @@ ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 0)
 ANTHROPIC_REASONING_MODEL = env_str("ANTHROPIC_REASONING_MODEL")  # empty: reason with ANTHROPIC_MODEL
 ANTHROPIC_TOKEN_BUDGET = env_int("ANTHROPIC_TOKEN_BUDGET", 120_000)
 ANTHROPIC_CACHE_TTL = env_choice("ANTHROPIC_CACHE_TTL", "5m", ("5m", "1h"))
+# The first call for a cached prefix the run's domains share is streamed and lets the others go once its
+# response has begun, instead of after its whole answer (docs/claude-engine.md, prompt caching).
+ANTHROPIC_PREWARM = env_bool("ANTHROPIC_PREWARM", True)
 # Runs of these priorities send their discovery calls through the Message Batches API (half price,
 # answers within 24 h; workers/message_batches.py). Needs beat, so none in embedded (eager) mode.
 ANTHROPIC_MESSAGE_BATCH_PRIORITIES = [
@@ -255,6 +258,10 @@ DEALIQ_ERROR_MAX_CHARS = env_int("DEALIQ_ERROR_MAX_CHARS", 2000)
 # not limited (the offline engine makes no calls).
 DEALIQ_RATE_LIMITS = env_rate_limits("DEALIQ_RATE_LIMITS", "anthropic=1000/450000")
 DEALIQ_RATE_LIMIT_PERIOD_SECONDS = env_float("DEALIQ_RATE_LIMIT_PERIOD_SECONDS", 60.0)
+# A step whose next model call must wait for the limiter sleeps in its worker up to this many seconds
+# in all (a shorter wait than releasing the step and claiming it again costs); a longer wait releases the
+# step for a retry with the wait as countdown, without spending an attempt.
+DEALIQ_RATE_LIMIT_MAX_SLEEP_SECONDS = env_float("DEALIQ_RATE_LIMIT_MAX_SLEEP_SECONDS", 0.5)
 # Redis the limiter counts in (default: the broker when it is Redis; else in-process counting).
 DEALIQ_RATE_LIMIT_REDIS_URL = env_str(
     "DEALIQ_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if is_redis_url(CELERY_BROKER_URL) else None

@@ -35,6 +35,21 @@ class AnswerStore(Protocol):
     def save(self, key: str, answer: dict[str, Any]) -> None: ...
 
 
+class CallLimiter(Protocol):
+    """The caller's rate limit, handed to an engine in `request.before_call`.
+
+    The engine calls it immediately before each HTTP request to the model provider (never earlier:
+    a grant taken long before the request reaches the provider lets bursts through), with what that
+    request counts against the provider's limits: one request, and the input tokens the provider
+    counts per minute (for the Messages API: uncached input and cache writes, not cache reads). It
+    returns when the call may go, or raises `dealiq.errors.Throttled(retry_after=…)`: nothing was
+    sent, the engine lets the error through, and the caller retries later (answers and batches paid
+    so far are in the answer store and the sub-checkpoint).
+    """
+
+    def __call__(self, *, input_tokens: int, requests: int = 1) -> None: ...
+
+
 class MemoryAnswerStore:
     """An AnswerStore in a dict: what an engine uses when the caller gives none."""
 

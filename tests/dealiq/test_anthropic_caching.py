@@ -126,3 +126,67 @@ def test_the_fake_server_does_not_cache_short_prefixes(fake_anthropic, claude_en
     fake_anthropic.min_cacheable_tokens = 10_000_000
     usage = discover_all_domains(claude_engine, "buyer")
     assert usage.cache_creation_input_tokens == usage.cache_read_input_tokens == 0
+
+
+def test_prewarm_streams_the_leader_and_lets_the_others_go_once_its_response_has_begun(fake_anthropic, tmp_path):  # noqa: F811
+    # The others no longer wait for the leader's whole answer: it streams, and the gate opens at its
+    # message_start (prompt read, cache written); they read the cache. One write, five reads, no extra call.
+    fake_anthropic.latency = 0.3
+    engine = build_engine("anthropic", engine_config(fake_anthropic, warmup_gate=FileWarmupGate(tmp_path), prewarm=True))
+
+    def one(domain: str):
+        return engine.discover(
+            DiscoveryRequest(deal=DEAL, domain=domain, entity="target", pages=PAGES["target"], shared_by=6)
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(one, DOMAIN_KEYS))
+    records = [r for result in results for r in result.usage.call_records]
+    assert len(records) == len(fake_anthropic.message_requests) == 6
+    writes = [r for r in records if r["cache_creation_input_tokens"]]
+    reads = [r for r in records if r["cache_read_input_tokens"]]
+    assert (len(writes), len(reads)) == (1, 5) and writes[0]["cache_creation_input_tokens"] > 1024
+    streamed = [r for r in fake_anthropic.message_requests if r.body.get("stream")]
+    assert len(streamed) == 1 and streamed[0] is fake_anthropic.message_requests[0]  # the leader streamed
+    # Its streamed answer is recorded like any other: request id, tokens, cost, facts.
+    leader = writes[0]
+    assert leader["request_id"] and leader["output_tokens"] > 1 and leader["cost"] > 0
+    assert all(result.facts for result in results)
+
+
+def test_six_reasoning_calls_over_the_deal_share_one_cached_prefix(fake_anthropic, tmp_path):  # noqa: F811
+    from dealiq.schemas import ReasoningRequest
+    from tests.fakes.data_room import fact_record, gap_record
+
+    engine = build_engine("anthropic", engine_config(fake_anthropic, warmup_gate=FileWarmupGate(tmp_path), prewarm=True))
+    found = [
+        engine.discover(DiscoveryRequest(deal=DEAL, domain=domain, entity=entity, pages=PAGES[entity]))
+        for domain in DOMAIN_KEYS for entity in ("target", "buyer")
+    ]
+    facts = [fact_record(f, ref=f"F{i}") for i, f in enumerate((f for r in found for f in r.facts), start=1)]
+    gaps = [gap_record(g) for r in found for g in r.gaps]
+    fake_anthropic.requests.clear()
+
+    def reason(domain: str):
+        return engine.reason(ReasoningRequest(
+            deal=DEAL, domain=domain, facts=[f for f in facts if f.domain == domain],
+            gaps=[g for g in gaps if g.domain == domain], deal_facts=facts, deal_gaps=gaps, shared_by=6,
+        ))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = dict(zip(DOMAIN_KEYS, pool.map(reason, DOMAIN_KEYS)))
+
+    calls = fake_anthropic.message_requests
+    assert len(calls) == 6
+    assert len({cached_prefix(r.body) for r in calls}) == 1  # byte-identical, the domain comes after it
+    assert all(r.body["messages"][0]["content"][-1]["text"].startswith("Domain: ") for r in calls)
+    usage = [r.reply["usage"] for r in calls]
+    writes = [u for u in usage if u["cache_creation_input_tokens"]]
+    reads = [u for u in usage if u["cache_read_input_tokens"]]
+    assert len(writes) == 1 and len(reads) == 5 and all(u["cache_read_input_tokens"] >= 1024 for u in reads)
+    assert all(u["input_tokens"] < u["cache_read_input_tokens"] / 5 for u in reads)  # the task is all that is new
+    # Each domain's findings rest on its own facts; refs of the whole deal are known (none dropped but the fake's
+    # deliberate unknown ref).
+    for domain, result in results.items():
+        own = {f.key for f in facts if f.domain == domain}
+        assert result.findings and all(link.fact_key in own for f in result.findings for link in f.links)

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
+TINY_MAX_TOKENS = 16
 SERVED_KEYS = ("calls", "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 ERROR_TYPES = {
@@ -89,6 +90,7 @@ class RecordedRequest:
     body: Any = None
     status: int | None = None
     reply: Any = None
+    stream_rest: float = 0.0  # a streamed answer: seconds between message_start and the rest
 
     @property
     def tool_name(self) -> str | None:
@@ -168,6 +170,10 @@ class FakeAnthropicServer:
         service_tier: str = "standard",
     ):
         self.latency = latency  # seconds added to every /v1/messages call (the benchmark uses 0.5)
+        # A call allowed at most TINY_MAX_TOKENS output tokens (a cache warm-up) answers once the prompt is
+        # read, as at the API where a call's time is mostly generation: after `prefill_latency` seconds
+        # (None: a tenth of `latency`), cut at max_tokens.
+        self.prefill_latency: float | None = None
         self.min_cacheable_tokens = min_cacheable_tokens
         self.chars_per_token = chars_per_token
         self.cache_lifetime = cache_lifetime
@@ -317,7 +323,9 @@ class FakeAnthropicServer:
         if request.path == "/v1/messages/count_tokens":
             return 200, headers, {"input_tokens": sum(b.tokens for b in self._blocks(request.body))}
 
-        scripted = self._take_script(request)
+        # Scripted replies are for answers: a minimal call (a cache warm-up) neither takes nor consumes one.
+        tiny = 0 < int(request.body.get("max_tokens") or 0) <= TINY_MAX_TOKENS
+        scripted = None if tiny else self._take_script(request)
         delay = self.latency if scripted is None or scripted.delay is None else scripted.delay
         if scripted is not None and scripted.disconnect:
             return 0, headers, None
@@ -330,10 +338,19 @@ class FakeAnthropicServer:
             )
 
         usage, new_entries = self._usage(request.body)  # cache state as the request arrives
-        tool_input, stop_reason = self._tool_input(request, scripted)
+        if tiny:
+            delay = self.latency / 10 if self.prefill_latency is None else self.prefill_latency
+            tool_input, stop_reason = {}, "max_tokens"
+        else:
+            tool_input, stop_reason = self._tool_input(request, scripted)
+        if request.body.get("stream") and scripted is None:
+            # Streamed: the response begins (message_start) once the prompt is read; the rest follows.
+            prefill = min(delay, self.latency / 10 if self.prefill_latency is None else self.prefill_latency)
+            request.stream_rest = delay - prefill
+            delay = prefill
         time.sleep(delay)
         now = time.monotonic()
-        with self._lock:  # the entries become readable once this response is sent
+        with self._lock:  # the entries become readable once this response has begun
             for digest in new_entries:
                 self._cache[digest] = now + self.cache_lifetime
         if scripted is not None and scripted.body is not None:
@@ -625,22 +642,30 @@ def discovery_answer(request: RecordedRequest, max_facts: int = 4) -> dict[str, 
     return {"facts": facts, "gaps": gaps}
 
 
-def _listed_refs(text: str, header: str) -> list[list[str]]:
-    rows, inside = [], False
+def _listed_refs(text: str, header: str, domain: str | None = None) -> list[list[str]]:
+    """Rows under a "Facts (…" / "Gaps (…" header. The deal-wide layout ("Facts of the deal, all domains
+    (ref | domain | …") lists every domain: only `domain`'s rows are kept, without the domain column."""
+    rows, inside, by_domain = [], False, False
     for line in text.splitlines():
-        if line.startswith(("Facts (", "Gaps (")):
+        if line.startswith(("Facts ", "Gaps ")) and "(ref |" in line:
             inside = line.startswith(header)
+            by_domain = "(ref | domain |" in line
             continue
         if inside and " | " in line:
-            rows.append([cell.strip() for cell in line.split(" | ")])
+            cells = [cell.strip() for cell in line.split(" | ")]
+            if by_domain:
+                if domain is not None and cells[1] != domain:
+                    continue
+                cells = [cells[0], *cells[2:]]
+            rows.append(cells)
     return rows
 
 
 def reasoning_answer(request: RecordedRequest) -> dict[str, Any]:
     domain = request.domain or "applications"
     text = "\n".join(b.get("text", "") for b in request.first_user_content if b.get("type") == "text")
-    facts = _listed_refs(text, "Facts (")
-    gaps = _listed_refs(text, "Gaps (")
+    facts = _listed_refs(text, "Facts ", domain)
+    gaps = _listed_refs(text, "Gaps ", domain)
     findings = []
     if facts:
         first = facts[:3]
@@ -714,6 +739,43 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _send_stream(self, message: dict[str, Any], headers: dict[str, str], rest: float) -> None:
+        """The answer as server-sent events, the way the API streams a tool call: message_start at once
+        (the prompt is read, its cache entries are written), the rest `rest` seconds later."""
+        usage = dict(message["usage"])
+        start = {**message, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
+        events = [("message_start", {"type": "message_start", "message": start})]
+        later = []
+        for index, block in enumerate(message["content"]):
+            later.append(("content_block_start", {"type": "content_block_start", "index": index,
+                                                  "content_block": {**block, "input": {}}}))
+            later.append(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": {
+                "type": "input_json_delta", "partial_json": json.dumps(block.get("input", {}))}}))
+            later.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+        later.append(("message_delta", {"type": "message_delta", "delta": {
+            "stop_reason": message["stop_reason"], "stop_sequence": None}, "usage": {"output_tokens": usage["output_tokens"]}}))
+        later.append(("message_stop", {"type": "message_stop"}))
+
+        def frames(items) -> bytes:
+            return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in items)
+
+        try:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(frames(events))
+            self.wfile.flush()
+            time.sleep(rest)
+            self.wfile.write(frames(later))
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         recorded = RecordedRequest(
@@ -734,6 +796,9 @@ class _Handler(BaseHTTPRequestHandler):
         recorded.status, recorded.reply = status, body
         if body is None:  # scripted disconnect: close without a response
             self.close_connection = True
+            return
+        if status == 200 and (recorded.body or {}).get("stream") and recorded.path == "/v1/messages":
+            self._send_stream(body, headers, recorded.stream_rest)
             return
         payload = json.dumps(body).encode()
         try:

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from tests.fakes.fixtures import fake_anthropic  # noqa: F401
 from workers.ratelimit import GUARD_SECONDS, Limit, LocalLimiter, RedisLimiter
 
 from ..support.services import TEST_BROKER_URL, redis_answers, service_missing
@@ -65,3 +66,96 @@ def test_redis_script_applies_the_same_rules(redis_limiter):
     assert redis_limiter.acquire("p", limit, 900, requests=1) == 0
     assert redis_limiter.acquire("p", limit, 200, requests=1) > 0  # 900 + 200 tokens > 1000
     assert redis_limiter.acquire("p", limit, 100, requests=10) > 0  # clamped to 5, but 1 is in the window
+
+
+# --- what a model call counts, and when it is counted ------------------------------------------------
+# The limiter is asked by the engine right before each Messages API request, with the tokens the API
+# counts against input-tokens-per-minute: uncached input and cache writes, not cache reads.
+
+
+class RecordingLimiter:
+    """A before_call hook that lets every call go and notes what it was asked, in order."""
+
+    def __init__(self, server):
+        self.server = server
+        self.asked: list[tuple[int, int]] = []  # (input tokens asked, requests the server had received)
+
+    def __call__(self, *, input_tokens: int, requests: int = 1) -> None:
+        self.asked.append((input_tokens, len(self.server.message_requests)))
+
+
+def provider_counted(request) -> int:
+    """What the API counts toward input tokens per minute for one answered request."""
+    usage = request.reply["usage"]
+    return usage["input_tokens"] + usage["cache_creation_input_tokens"]
+
+
+def test_a_cached_prefix_counts_when_written_and_not_when_read():
+    from dealiq.engines.anthropic_engine.engine import limited_input_tokens
+    from dealiq.engines.anthropic_engine.prompts import discovery_params
+    from tests.fakes.data_room import DEAL, PAGES
+
+    params = discovery_params(model="m", max_tokens=100, deal=DEAL, domain="network", entity="target", pages=PAGES["target"])
+    cold = limited_input_tokens(params, warm=False)
+    warm = limited_input_tokens(params, warm=True)
+    assert cold > 1024 and 0 < warm < cold / 10  # the documents are the prefix; only the task is left
+    # A prefix under the API's minimum is never cached: "warm" or not, all of it counts.
+    assert limited_input_tokens(params, warm=True, min_cache_tokens=10 * cold) == cold
+
+
+def test_parallel_domains_take_their_grant_right_before_each_call_counting_writes_not_reads(fake_anthropic, tmp_path):  # noqa: F811
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dealiq.domains import DOMAIN_KEYS
+    from dealiq.engines import build_engine
+    from dealiq.engines.anthropic_engine.warmup import FileWarmupGate
+    from dealiq.schemas import DiscoveryRequest
+    from tests.fakes.data_room import DEAL, PAGES
+    from tests.fakes.fixtures import engine_config
+
+    fake_anthropic.latency = 0.1
+    engine = build_engine("anthropic", engine_config(fake_anthropic, warmup_gate=FileWarmupGate(tmp_path), prewarm=True))
+    limiter = RecordingLimiter(fake_anthropic)
+
+    def one(domain):
+        return engine.discover(DiscoveryRequest(
+            deal=DEAL, domain=domain, entity="target", pages=PAGES["target"], before_call=limiter, shared_by=6,
+        ))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(one, DOMAIN_KEYS))
+
+    requests = fake_anthropic.message_requests
+    assert len(requests) == 6 and len(limiter.asked) == 6  # one grant per HTTP request
+    # The leader's grant came first and counted the prefix it wrote; the others came after it was sent.
+    grants = sorted(limiter.asked, key=lambda grant: grant[1])
+    assert grants[0][1] == 0 and all(at >= 1 for _, at in grants[1:])
+    assert [bool(r.reply["usage"]["cache_read_input_tokens"]) for r in requests] == [False] + [True] * 5
+    # Asked about what the API counts (estimated on the safe side), not about the cache reads.
+    counted = sum(provider_counted(r) for r in requests)
+    sent = sum(provider_counted(r) + r.reply["usage"]["cache_read_input_tokens"] for r in requests)
+    asked = sum(tokens for tokens, _ in limiter.asked)
+    assert counted <= asked <= 1.6 * counted
+    assert asked < sent / 3
+    assert max(tokens for tokens, _ in limiter.asked) == grants[0][0]  # the leader wrote the prefix
+
+
+def test_the_step_limiter_sleeps_through_a_short_wait_and_hands_back_a_long_one(settings):
+    from dealiq.errors import Throttled
+    from workers import ratelimit
+
+    provider = f"p-{uuid.uuid4().hex[:8]}"
+    settings.DEALIQ_RATE_LIMIT_REDIS_URL = None  # the in-process limiter
+    settings.DEALIQ_RATE_LIMITS = {provider: {"requests": 1, "tokens": 0}}
+    settings.DEALIQ_RATE_LIMIT_PERIOD_SECONDS = 0.2
+    slept = []
+    patient = ratelimit.StepCallLimiter(provider, max_sleep=1.0, sleep=lambda s: (slept.append(s), time.sleep(s)))
+    patient(input_tokens=10)
+    patient(input_tokens=10)  # the window is full: waits it out in the worker, then goes
+    assert len(slept) == 1 and 0 < slept[0] <= 0.2 + GUARD_SECONDS and patient.granted == [10, 10]
+
+    impatient = ratelimit.StepCallLimiter(provider, max_sleep=0.0)
+    with pytest.raises(Throttled) as raised:
+        impatient(input_tokens=10)
+    assert raised.value.kind == "throttled" and 0 < raised.value.retry_after <= 0.2 + GUARD_SECONDS
+    assert impatient.granted == []  # nothing taken: the step is released and asks again later

@@ -146,3 +146,32 @@ def test_step_tasks_leave_the_attempt_cap_to_the_step_row():
     from workers.tasks import TASK_FOR_KIND
 
     assert all(task.max_retries is None for task in TASK_FOR_KIND.values())
+
+
+def test_a_step_the_rate_limit_stops_between_two_calls_waits_without_an_attempt_and_keeps_its_first_batch(
+    provider, settings, monkeypatch
+):
+    # The grant is taken right before each call: the step's second page finds the window full, the step
+    # is released for the wait (no attempt spent), and its retry sends only the page not yet analysed.
+    name = f"limited-{random.randrange(10**8)}"
+    monkeypatch.setenv("DEALIQ_FAKE_PROVIDER_NAME", name)
+    settings.DEALIQ_RATE_LIMIT_REDIS_URL = None
+    settings.DEALIQ_RATE_LIMITS = {name: {"requests": 1, "tokens": 0}}
+    settings.DEALIQ_RATE_LIMIT_PERIOD_SECONDS = 0.3
+    settings.DEALIQ_RATE_LIMIT_MAX_SLEEP_SECONDS = 0  # never sleep in the worker: always release
+    deal = make_small_deal("Paced Co", pages={
+        "target": ["Our ERP is SAP ECC 6.0 on premises.", "The WAN is MPLS from a single carrier."],
+        "buyer": ["The buyer runs S/4HANA in the cloud."],
+    })
+
+    run = start_run(deal, engine="fake", domains=["network"])
+    run.refresh_from_db()
+
+    assert run.status == RunStatus.COMPLETED, run.error
+    keys = Counter(c.key for c in provider.calls)
+    assert keys == {f"Paced Co|network|{key}": 1 for key in ("target|0", "target|1", "buyer|0", "reason")}
+    target = RunStep.objects.get(run=run, kind=StepKind.DISCOVER_TARGET)
+    assert target.rate_limit_waits >= 1 and target.attempts - target.attempt_floor == 1
+    throttled = [e.data for e in retry_events(run) if e.data["error"].startswith("throttled")]
+    assert throttled and not any(d["attempt_spent"] for d in throttled)
+    assert EngineCall.objects.filter(step=target).count() == 2

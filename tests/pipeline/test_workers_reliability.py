@@ -62,11 +62,6 @@ def step_done_events(run) -> Counter:
     return Counter(events.values_list("object_id", flat=True))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known issue (docs/pipeline.md): the limiter grants before the claim, so a slow worker's call can "
-    "arrive after its grant and make one call too many in a window; fix with a grant measured at send time",
-)
 def test_two_workers_sharing_a_rate_limit_never_exceed_it_in_any_period(provider):
     require_real_stack()
     name = f"fake-{uuid.uuid4().hex[:8]}"

@@ -27,7 +27,9 @@ class FakeEngine:
         self.url = os.environ["DEALIQ_FAKE_PROVIDER_URL"]
         self.provider = os.environ.get("DEALIQ_FAKE_PROVIDER_NAME", "fake")
 
-    def _call(self, **body) -> Usage:
+    def _call(self, before_call=None, **body) -> Usage:
+        if before_call is not None:  # the pipeline's rate limit, right before the HTTP request
+            before_call(input_tokens=max(1, len(body.get("text", "")) // 4))
         data = json.dumps(body).encode()
         request = urllib.request.Request(self.url, data=data, headers={"Content-Type": "application/json"})
         try:
@@ -60,7 +62,7 @@ class FakeEngine:
                 total.extend(request.completed_batches[index])
                 continue
             key = f"{request.deal.name}|{request.domain}|{request.entity}|{index}"
-            usage = self._call(key=key, deal=request.deal.name, domain=request.domain, kind="discover",
+            usage = self._call(request.before_call, key=key, deal=request.deal.name, domain=request.domain, kind="discover",
                                entity=request.entity, text=page.text)
             result = DiscoveryResult(
                 facts=[FactItem(entity=request.entity, domain=request.domain, category="inventory",
@@ -77,7 +79,7 @@ class FakeEngine:
 
     def reason(self, request) -> ReasoningResult:
         key = f"{request.deal.name}|{request.domain}|reason"
-        usage = self._call(key=key, deal=request.deal.name, domain=request.domain, kind="reason", text="")
+        usage = self._call(request.before_call, key=key, deal=request.deal.name, domain=request.domain, kind="reason", text="")
         finding = FindingItem(
             domain=request.domain, finding_type="risk", title=f"{request.domain} review",
             description=f"{len(request.facts)} facts and {len(request.gaps)} gaps reviewed",

@@ -34,6 +34,31 @@ class CallResult:
     rate_limits: dict[str, str] = field(default_factory=dict)
 
 
+class StartedCall:
+    """A streamed call whose response has begun; `finish()` waits for the rest (a CallResult)."""
+
+    def __init__(self, manager: Any, stream: Any, started: float):
+        self._manager, self._stream, self._started = manager, stream, started
+
+    def finish(self) -> CallResult:
+        try:
+            message = self._stream.get_final_message()
+        except anthropic.AnthropicError as exc:
+            raise map_sdk_error(exc) from exc
+        finally:
+            self._manager.__exit__(None, None, None)
+        headers = self._stream.response.headers
+        return CallResult(
+            message=message,
+            request_id=self._stream.request_id,
+            duration_ms=int((time.monotonic() - self._started) * 1000),
+            rate_limits={name: headers[name] for name in _RATE_LIMIT_HEADERS if name in headers},
+        )
+
+    def close(self) -> None:
+        self._manager.__exit__(None, None, None)
+
+
 class ClaudeClient:
     def __init__(
         self,
@@ -86,6 +111,24 @@ class ClaudeClient:
             duration_ms=int((time.monotonic() - started) * 1000),
             rate_limits={name: headers[name] for name in _RATE_LIMIT_HEADERS if name in headers},
         )
+
+    def start(self, params: dict[str, Any]) -> "StartedCall":
+        """messages.create, streamed: returns once the response has begun (message_start: the prompt was
+        read, so its cache entries are written and readable by other calls); `.finish()` reads the rest."""
+        started = time.monotonic()
+        manager = self.sdk.messages.stream(**params)
+        try:
+            stream = manager.__enter__()
+            for event in stream:
+                if event.type == "message_start":
+                    break
+        except anthropic.AnthropicError as exc:
+            manager.__exit__(None, None, None)
+            raise map_sdk_error(exc) from exc
+        except BaseException:
+            manager.__exit__(None, None, None)
+            raise
+        return StartedCall(manager, stream, started)
 
     # --- Message Batches API (50% price, results within 24 hours) -----------------------------------
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -39,7 +40,7 @@ from ...schemas import (
 )
 from .. import AnswerStore, MemoryAnswerStore
 from . import parsing, prompts
-from .chunking import ordered, plan_batches, split_in_two
+from .chunking import estimate_tokens, ordered, plan_batches, split_in_two
 from .client import CallResult, ClaudeClient
 from .parsing import OutputInvalid, Parsed
 from .pricing import TokenCounts, call_cost, price_for
@@ -54,6 +55,10 @@ DEFAULT_TOKEN_BUDGET = 120_000  # document tokens per discovery call; leaves roo
 DEFAULT_CONTEXT_TOKENS = 200_000
 
 _CUT_SHORT = ("max_tokens", "model_context_window_exceeded")
+
+# The shortest prefix the API caches (Sonnet, Opus: 1,024 tokens; some models need more). Below it a
+# "warm" prefix is not cached at all, so the rate limit counts it as uncached input.
+MIN_CACHE_TOKENS = 1024
 
 
 class _NeedsSplit(Exception):
@@ -99,6 +104,9 @@ def answer_key(params: dict[str, Any]) -> str:
 
 class AnthropicEngine:
     name = "anthropic"
+    # Reasoning reads the whole deal's facts and gaps (ReasoningRequest.deal_facts/deal_gaps) as the prompt
+    # prefix the six domains share: the executor passes them, and a step's fingerprint covers them.
+    reasons_over_deal = True
 
     def __init__(
         self,
@@ -116,6 +124,8 @@ class AnthropicEngine:
         count_tokens: bool = False,
         context_tokens: int = DEFAULT_CONTEXT_TOKENS,
         warmup_gate: WarmupGate | bool | None = None,
+        prewarm: bool = False,
+        min_cache_tokens: int = MIN_CACHE_TOKENS,
         client: ClaudeClient | None = None,
     ):
         if cache_ttl not in ("5m", "1h"):
@@ -133,6 +143,11 @@ class AnthropicEngine:
             warm_ttl = 240.0 if cache_ttl == "5m" else 3300.0
             warmup_gate = FileWarmupGate(warm_ttl=warm_ttl, max_wait=timeout)
         self._gate: WarmupGate = warmup_gate or NoWarmupGate()
+        # prewarm: the first caller for a prefix several calls share (request.shared_by > 1) streams its
+        # call and releases the others once its response has begun (the prefix is cached by then),
+        # instead of making them wait for its whole answer.
+        self.prewarm = prewarm
+        self.min_cache_tokens = min_cache_tokens
 
     def estimated_calls(self, input_tokens: int) -> int:
         """Messages API calls a step sending `input_tokens` of documents makes (one per batch)."""
@@ -287,31 +302,42 @@ class AnthropicEngine:
             tags["message_batch"] = True
         gate_key = cache_prefix_key(params, endpoint=self._client.endpoint)
         return self._structured_call(
-            params, DISCOVERY_TOOL_NAME, parse, usage, tags, store, gate_key=gate_key, answered=answered
+            params, DISCOVERY_TOOL_NAME, parse, usage, tags, store, gate_key=gate_key, answered=answered,
+            # A half-batch (split after a cut) is this call's alone: nothing to warm for others.
+            before_call=request.before_call, prewarm=self.prewarm and request.shared_by > 1 and not split,
         )
 
     # ------------------------------------------------------------------ reasoning
 
     def reason(self, request: ReasoningRequest) -> ReasoningResult:
         _known_domain(request.domain)
-        facts = _with_refs(request.facts)
-        gaps = [(f"G{i}", gap) for i, gap in enumerate(request.gaps, start=1)]
         usage = Usage(model=self.reasoning_model)
-        if not facts and not gaps:
+        if not request.facts and not request.gaps:
             return ReasoningResult(usage=usage)
         _stop_if_cancelled(request.should_stop)
+        # With the deal's facts and gaps (every domain, both parties) the six domains' calls share one
+        # cached prefix listing them all, and each domain reasons with the others in view; the refs
+        # cover the whole deal, so a finding may cite another domain's fact.
+        deal_wide = bool(request.deal_facts or request.deal_gaps)
+        facts = _with_refs(request.deal_facts if deal_wide else request.facts)
+        gaps = [(f"G{i}", gap) for i, gap in enumerate(request.deal_gaps if deal_wide else request.gaps, start=1)]
         fact_keys = {ref: fact.key for ref, fact in facts}
         gap_keys = {ref: gap.key for ref, gap in gaps}
         store = request.answers or MemoryAnswerStore()
 
         def call(part_facts, part_gaps, split=False) -> Parsed:
-            return self._reasoning_call(request, part_facts, part_gaps, fact_keys, gap_keys, usage, store, split)
+            return self._reasoning_call(
+                request, part_facts, part_gaps, fact_keys, gap_keys, usage, store, split, deal_wide=deal_wide and not split
+            )
 
         try:
             try:
                 parsed = call(facts, gaps)
             except _NeedsSplit:
-                parsed = self._reason_in_halves(request.domain, facts, gaps, call)
+                # Cut at max_tokens: the domain's own facts and gaps, in two halves, without the deal list.
+                own_facts = [(ref, f) for ref, f in facts if f.domain == request.domain] if deal_wide else facts
+                own_gaps = [(ref, g) for ref, g in gaps if g.domain == request.domain] if deal_wide else gaps
+                parsed = self._reason_in_halves(request.domain, own_facts, own_gaps, call)
         except EngineError as exc:
             exc.usage = usage
             raise
@@ -342,8 +368,11 @@ class AnthropicEngine:
         usage: Usage,
         store: AnswerStore,
         split: bool = False,
+        *,
+        deal_wide: bool = False,
     ) -> Parsed:
-        params = prompts.reasoning_params(
+        build = prompts.deal_reasoning_params if deal_wide else prompts.reasoning_params
+        params = build(
             model=self.reasoning_model,
             max_tokens=self.max_tokens,
             deal=request.deal,
@@ -359,7 +388,13 @@ class AnthropicEngine:
         tags: dict[str, Any] = {"kind": "reason", "domain": request.domain}
         if split:
             tags["split"] = True
-        return self._structured_call(params, REASONING_TOOL_NAME, parse, usage, tags, store)
+        # The deal-wide prefix is the same for the run's domains: the warm-up gate lets one write it.
+        shared = deal_wide and request.shared_by > 1
+        gate_key = cache_prefix_key(params, endpoint=self._client.endpoint) if shared else None
+        return self._structured_call(
+            params, REASONING_TOOL_NAME, parse, usage, tags, store, gate_key=gate_key, before_call=request.before_call,
+            prewarm=self.prewarm and request.shared_by > 1,
+        )
 
     # ------------------------------------------------------------------ one structured call
 
@@ -373,19 +408,24 @@ class AnthropicEngine:
         store: AnswerStore,
         gate_key: str | None = None,
         answered: CallResult | None = None,
+        before_call: Callable[..., None] | None = None,
+        prewarm: bool = False,
     ) -> Parsed:
         """Send (or replay / take the answer `answered` already holds) and validate item by item.
 
         One repair call at most: for an answer unusable as a whole (the whole answer again), or for
         one where most items were dropped (only the dropped items). Fails only when nothing usable
         came back."""
-        first = self._call(params, usage, tags, store, gate_key=gate_key, answered=answered)
+        first = self._call(
+            params, usage, tags, store, gate_key=gate_key, answered=answered, before_call=before_call, prewarm=prewarm
+        )
         try:
             parsed = parse(parsing.tool_input(first.content, tool_name))
         except OutputInvalid as exc:
             log.warning("%s answer unusable (%s): asking once for a repair", tool_name, "; ".join(exc.errors[:3]))
             repair = prompts.repair_params(params, first.content, exc.errors)
-            second = self._call(repair, usage, {**tags, "repair": True}, store)
+            # The repair keeps the original turns: its prefix is the one the first call just cached.
+            second = self._call(repair, usage, {**tags, "repair": True}, store, before_call=before_call, warm=True)
             try:
                 return parse(parsing.tool_input(second.content, tool_name))
             except OutputInvalid as again:
@@ -401,7 +441,7 @@ class AnthropicEngine:
         )
         repair = prompts.repair_items_params(params, first.content, parsed.errors)
         try:
-            second = self._call(repair, usage, {**tags, "repair": True}, store)
+            second = self._call(repair, usage, {**tags, "repair": True}, store, before_call=before_call, warm=True)
             parsed.merge(parse(parsing.tool_input(second.content, tool_name)))
         except (OutputInvalid, _NeedsSplit, PermanentError) as exc:
             # The valid items of the first answer stand; only the re-sent ones are lost.
@@ -422,9 +462,16 @@ class AnthropicEngine:
         *,
         gate_key: str | None = None,
         answered: CallResult | None = None,
+        before_call: Callable[..., None] | None = None,
+        warm: bool = False,
+        prewarm: bool = False,
     ) -> Answer:
         """One model answer for `params`: replayed from the store if an earlier attempt paid for it,
-        else taken from `answered` or sent; a new answer is saved to the store before anything else."""
+        else taken from `answered` or sent; a new answer is saved to the store before anything else.
+
+        `before_call` (the caller's rate limit) is asked right before each HTTP request, with what that
+        request counts against the provider's input-tokens-per-minute limit: `warm` says its cached
+        prefix is known to be written (then only the rest counts; cache reads do not)."""
         key = answer_key(params)
         saved = store.load(key)
         if saved is not None:
@@ -433,18 +480,69 @@ class AnthropicEngine:
             answer = self._answer(answered, tags)
             store.save(key, answer.to_dict())
         elif gate_key is None:
-            answer = self._answer(self._client.create(params), tags)
-            store.save(key, answer.to_dict())
+            answer = self._send(params, tags, store, key, before_call, warm)
+        elif prewarm:
+            answer = self._lead_or_follow(params, tags, store, key, gate_key, before_call)
         else:
-            with self._gate.hold(gate_key):
-                answer = self._answer(self._client.create(params), tags)
-                store.save(key, answer.to_dict())  # inside the gate: its bookkeeping comes after the save
+            with self._gate.hold(gate_key) as was_warm:
+                answer = self._send(params, tags, store, key, before_call, warm=bool(was_warm))
+                # (saved inside the gate: its bookkeeping comes after the save)
         usage.add(answer.usage())
         if answer.stop_reason in _CUT_SHORT:
             raise _NeedsSplit()
         if answer.stop_reason == "refusal":
             request_id = answer.record.get("request_id")
             raise PermanentError(f"the model refused to answer (request {request_id})", kind="refusal")
+        return answer
+
+    def _send(
+        self,
+        params: dict[str, Any],
+        tags: dict[str, Any],
+        store: AnswerStore,
+        key: str,
+        before_call: Callable[..., None] | None,
+        warm: bool,
+    ) -> Answer:
+        if before_call is not None:
+            before_call(input_tokens=limited_input_tokens(params, warm=warm, min_cache_tokens=self.min_cache_tokens))
+        answer = self._answer(self._client.create(params), tags)
+        store.save(key, answer.to_dict())
+        return answer
+
+    def _lead_or_follow(
+        self,
+        params: dict[str, Any],
+        tags: dict[str, Any],
+        store: AnswerStore,
+        key: str,
+        gate_key: str,
+        before_call: Callable[..., None] | None,
+    ) -> Answer:
+        """Several calls share this prefix: the first (the leader) streams its call and leaves the gate as
+        soon as the response has begun — its prompt is read, the cache entry written — so the others
+        start then and read the cache, instead of waiting for its whole answer; then it reads the rest."""
+        holder = self._gate.hold(gate_key)
+        was_warm = holder.__enter__()
+        started = None
+        try:
+            if not was_warm:
+                if before_call is not None:
+                    before_call(input_tokens=limited_input_tokens(params, warm=False, min_cache_tokens=self.min_cache_tokens))
+                started = self._client.start(params)
+        except BaseException:
+            holder.__exit__(*sys.exc_info())  # a failed leader releases the others (they go uncached)
+            raise
+        try:
+            holder.__exit__(None, None, None)  # marks the prefix warm: the others go now
+        except Exception:
+            if started is not None:  # a gate blip while the paid answer streams: keep the answer first
+                store.save(key, self._answer(started.finish(), tags).to_dict())
+            raise
+        if started is None:
+            return self._send(params, tags, store, key, before_call, warm=True)
+        answer = self._answer(started.finish(), tags)
+        store.save(key, answer.to_dict())
         return answer
 
     def _answer(self, result: CallResult, tags: dict[str, Any]) -> Answer:
@@ -494,6 +592,23 @@ def cache_prefix_key(params: dict[str, Any], endpoint: str = "") -> str:
     last = max((i for i, block in enumerate(content) if "cache_control" in block), default=-1)
     prefix = [endpoint, params["model"], params["tools"], params["tool_choice"], params["system"], content[: last + 1]]
     return hashlib.sha256(json.dumps(prefix, ensure_ascii=False).encode()).hexdigest()[:40]
+
+
+def limited_input_tokens(params: dict[str, Any], *, warm: bool, min_cache_tokens: int = MIN_CACHE_TOKENS) -> int:
+    """The input tokens a request counts against the provider's input-tokens-per-minute limit: uncached
+    input and cache writes count, cache reads do not (the Messages API, current models). Estimated from
+    the request body (~3.5 characters a token, on the safe side of the API's tokenizer for prose);
+    the prefix up to the last cache breakpoint is left out only when it is known to be cached."""
+    content = params["messages"][0]["content"]
+    breakpoints = [i for i, block in enumerate(content) if isinstance(block, dict) and "cache_control" in block]
+    cut = (max(breakpoints) + 1) if breakpoints else 0
+    prefix = [params.get("tools"), params.get("tool_choice"), params.get("system"), content[:cut]]
+    rest = [content[cut:], params["messages"][1:]]
+    prefix_tokens = estimate_tokens(json.dumps(prefix, ensure_ascii=False))
+    rest_tokens = estimate_tokens(json.dumps(rest, ensure_ascii=False))
+    if warm and prefix_tokens >= min_cache_tokens:
+        return rest_tokens
+    return prefix_tokens + rest_tokens
 
 
 def _content(message: Any) -> list[dict[str, Any]]:

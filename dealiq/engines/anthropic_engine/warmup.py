@@ -24,15 +24,18 @@ from typing import Iterator, Protocol
 
 
 class WarmupGate(Protocol):
-    def hold(self, key: str) -> AbstractContextManager[None]: ...
+    """`with gate.hold(key) as warm:` — `warm` is True when the prefix is known to be cached (marked warm,
+    or a leader finished while we waited), False for the leader (and when a leader failed)."""
+
+    def hold(self, key: str) -> AbstractContextManager[bool]: ...
 
 
 class NoWarmupGate:
     """Everyone goes at once (caching still works for calls that come later)."""
 
     @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
-        yield
+    def hold(self, key: str) -> Iterator[bool]:
+        yield False
 
 
 class FileWarmupGate:
@@ -67,9 +70,9 @@ class FileWarmupGate:
             return
 
     @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
+    def hold(self, key: str) -> Iterator[bool]:
         if self._is_warm(key):
-            yield
+            yield True
             self._mark_warm(key)
             return
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -83,7 +86,7 @@ class FileWarmupGate:
                     fcntl.flock(fd, fcntl.LOCK_UN)
             except BlockingIOError:
                 self._wait_for_leader(fd)
-            yield
+            yield not leader and self._is_warm(key)
             self._mark_warm(key)
         finally:
             if leader:
