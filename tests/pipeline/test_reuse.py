@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from analysis.models import (
     AnalysisRun,
-    AuditEvent,
     EngineCall,
     Fact,
     FactFindingLink,
@@ -27,6 +26,7 @@ from analysis.models import (
 from analysis.services import inputs
 from analysis.services.reviews import ReviewInput, review_finding, reviewed_values
 from analysis.services.verification import reject_fact, resolve_gap, verify_fact
+from audit.models import AuditEvent
 from dealiq.fingerprint import _plain
 from deals.ingestion import store_document
 from workers.pipeline import start_run
