@@ -48,7 +48,7 @@ def insert_facts(cursor, run_id: int, deal_id: int, count: int) -> None:
     cursor.execute(
         """
         INSERT INTO analysis_fact (run_id, deal_id, key, entity, domain, category, item, details, evidence,
-                                   pages, confidence, verification, verification_note, created_at)
+                                   pages, confidence, verification, verification_note, legacy_id, created_at)
         SELECT %(run)s, %(deal)s, md5(%(run)s::text || '-' || g::text),
                CASE WHEN g %% 3 = 0 THEN 'buyer' ELSE 'target' END,
                (%(domains)s::text[])[1 + g %% 6],
@@ -60,7 +60,7 @@ def insert_facts(cursor, run_id: int, deal_id: int, count: int) -> None:
                    || ' runs on ' || w[1 + floor(random() * n)::int] || ' ' || w[1 + floor(random() * n)::int]
                    || ' at site ' || (g %% 40)::text || '.',
                '[1]'::jsonb, 1.0,
-               CASE WHEN g %% 10 = 0 THEN 'verified' ELSE 'pending' END, '', now()
+               CASE WHEN g %% 10 = 0 THEN 'verified' ELSE 'pending' END, '', '', now()
         FROM generate_series(1, %(count)s) AS g,
              (SELECT %(words)s::text[] AS w, array_length(%(words)s::text[], 1) AS n) AS vocabulary
         """,

@@ -163,6 +163,12 @@ def _throttle(run: AnalysisRun, engine, domain: str, kind: str) -> float:
     return wait
 
 
+def _rate_limited(run: AnalysisRun, engine) -> bool:
+    """Does this engine's provider have a limit (then a step takes a token before its claim)?"""
+    provider = getattr(engine, "provider", None) or getattr(engine, "name", run.engine)
+    return ratelimit.limit_for(provider) is not None
+
+
 def _busy_countdown() -> float:
     """A duplicate waits about one stale period: by then the owner has finished or is known dead."""
     base = max(1.0, min(settings.DEALIQ_HEARTBEAT_STALE_SECONDS, 2 * settings.DEALIQ_HEARTBEAT_INTERVAL_SECONDS))
@@ -225,12 +231,13 @@ def execute_step(
     close_old_connections()
     run = engine = None
     try:
-        not_claimable = step_is_claimable(run_id, domain, kind)
-        if not not_claimable:
-            run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
-            engine = engine_for(run.engine)
-            # A step whose calls go into a Message Batch counts against the batch API's own limits.
-            wait = 0 if uses_message_batches(run, engine, kind) else _throttle(run, engine, domain, kind)
+        run = AnalysisRun.objects.select_related("deal").get(pk=run_id)
+        engine = engine_for(run.engine)
+        # A step whose calls go into a Message Batch counts against the batch API's own limits; an engine
+        # with no limit (offline) needs no token, so no look before the claim either (the claim checks).
+        limited = _rate_limited(run, engine) and not uses_message_batches(run, engine, kind)
+        if limited and not step_is_claimable(run_id, domain, kind):
+            wait = _throttle(run, engine, domain, kind)
             if wait > 0:
                 logger.info("step throttled run=%s domain=%s kind=%s: retry in %.2fs", run_id, domain, kind, wait)
                 return StepOutcome("throttled", "rate limit", countdown=wait)

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
@@ -34,6 +34,7 @@ from ..models import (
     EventSeverity,
     RunStatus,
     RunStep,
+    StepKind,
     StepStatus,
 )
 from .audit import record_event
@@ -139,20 +140,112 @@ def move_step(
     actor_label: str = "",
     severity: str = EventSeverity.INFO,
     run_id: int | None = None,
+    deal_id: int | None = None,
 ) -> bool:
-    """Apply STEP_TRANSITIONS[name] to one step (only at `attempt`, when given: the fence)."""
+    """Apply STEP_TRANSITIONS[name] to one step (only at `attempt`, when given: the fence).
+
+    Two statements when the caller knows `run_id` and `deal_id` (the UPDATE and its audit event): no
+    savepoint either — the move and its event commit or roll back with the caller's transaction."""
     transition = STEP_TRANSITIONS[name]
     rows = RunStep.objects.filter(pk=step_id, status__in=transition.sources)
     if attempt is not None:
         rows = rows.filter(attempts=attempt)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         changed = rows.update(status=transition.target, **(fields or {}))
         if changed and transition.event:
             if run_id is None:
                 run_id = RunStep.objects.values_list("run_id", flat=True).get(pk=step_id)
-            record_event(transition.event, actor_label=actor_label, run=run_id, object_type="RunStep",
+            record_event(transition.event, actor_label=actor_label, run=run_id, deal=deal_id, object_type="RunStep",
                          object_id=step_id, severity=severity, data=data or {})
     return bool(changed)
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    step_id: int
+    attempt: int
+    attempt_floor: int
+    rate_limit_waits: int
+    rate_limit_waited_seconds: float
+    deal_id: int
+    run_started: bool
+
+
+def _claim_sql() -> str:
+    from ..models import AuditEvent
+
+    run_t, step_t, event_t = AnalysisRun._meta.db_table, RunStep._meta.db_table, AuditEvent._meta.db_table
+    claim, start = STEP_TRANSITIONS["claim"], RUN_TRANSITIONS["start"]
+    quoted = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731 — our own enum values
+    settled = quoted(SETTLED_STEP_STATUSES)
+    return f"""
+    WITH run AS (
+        -- FOR SHARE, as a claim always took it: claims of one run do not wait for each other, a cancel
+        -- (an UPDATE of the row) waits for claims in flight, and a claim after a cancel sees it.
+        SELECT id, deal_id, status FROM {run_t}
+        WHERE id = %(run)s AND status IN ({quoted(ACTIVE_RUN_STATUSES)}) FOR SHARE
+    ), target AS (
+        SELECT s.id FROM {step_t} s, run
+        WHERE s.run_id = run.id AND s.domain = %(domain)s AND s.kind = %(kind)s
+          AND s.status IN ({quoted(claim.sources)})
+          -- a running step is taken over only from an owner that stopped heartbeating
+          AND (s.status <> '{StepStatus.RUNNING}' OR s.heartbeat_at IS NULL OR s.heartbeat_at < %(stale_before)s)
+          AND s.attempts - s.attempt_floor < %(max_attempts)s
+          AND NOT EXISTS (SELECT 1 FROM {step_t} e WHERE e.run_id = s.run_id AND e.domain = s.domain
+                          AND e.kind = ANY(%(earlier)s::text[]) AND e.status NOT IN ({settled}))
+        FOR UPDATE OF s SKIP LOCKED
+    ), claimed AS (
+        UPDATE {step_t} u SET status = '{claim.target}', attempts = u.attempts + 1,
+            task_id = CASE WHEN %(task_id)s = '' THEN u.task_id ELSE %(task_id)s END,
+            worker = %(worker)s, held_by = '', heartbeat_at = %(now)s,
+            started_at = COALESCE(u.started_at, %(now)s), error = ''
+        FROM target WHERE u.id = target.id
+        RETURNING u.id, u.attempts, u.attempt_floor, u.rate_limit_waits, u.rate_limit_waited_seconds
+    ), started AS (
+        UPDATE {run_t} r SET status = '{start.target}', started_at = %(now)s, heartbeat_at = %(now)s
+        FROM claimed WHERE r.id = %(run)s AND r.status IN ({quoted(start.sources)})
+        RETURNING r.id
+    ), events AS (
+        INSERT INTO {event_t} (at, actor_id, actor_label, deal_id, run_id, event_type, object_type, object_id,
+                               severity, data)
+        SELECT %(now)s, NULL::integer, %(worker)s, run.deal_id, run.id, '{claim.event}', 'RunStep', claimed.id::text,
+               '{EventSeverity.INFO}',
+               jsonb_build_object('domain', %(domain)s, 'kind', %(kind)s, 'attempt', claimed.attempts,
+                                  'task_id', %(task_id)s)
+        FROM claimed, run
+        UNION ALL
+        SELECT %(now)s, NULL::integer, %(host)s, run.deal_id, run.id, '{start.event}', 'AnalysisRun', run.id::text,
+               '{EventSeverity.INFO}', '{{}}'::jsonb
+        FROM started, run
+    )
+    SELECT claimed.*, run.deal_id, EXISTS (SELECT 1 FROM started) FROM claimed, run"""
+
+
+def claim_in_one_statement(
+    run_id: int, domain: str, kind: str, *, task_id: str, worker: str, max_attempts: int
+) -> ClaimedRow | None:
+    """The "claim" transition (and the run's "start" on its first claim) with their audit events, in
+    one statement on PostgreSQL, when every guard holds: run active, earlier steps of the domain
+    settled, the step pending/waiting or its running owner stale, attempts left, its row not locked by
+    another copy (SKIP LOCKED). None: some guard failed (or not PostgreSQL) — the caller finds out
+    which, on the slower path that takes the same decisions one by one."""
+    if connection.vendor != "postgresql":
+        return None
+    from .audit import worker_label
+
+    earlier = [str(k) for k in STEP_ORDER[: STEP_ORDER.index(StepKind(kind))]]
+    now = timezone.now()
+    params = {
+        "run": run_id, "domain": domain, "kind": kind, "task_id": task_id or "", "worker": worker,
+        "host": worker_label(), "now": now, "stale_before": stale_cutoff(now), "max_attempts": max_attempts,
+        "earlier": earlier,
+    }
+    with connection.cursor() as cursor:  # autocommit: one round trip, no transaction left open
+        cursor.execute(_claim_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return ClaimedRow(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
 
 
 def move_steps(steps, name: str, *, fields: dict | None = None) -> int:
@@ -179,41 +272,65 @@ def all_domains_finished(run) -> bool:
     return all(domain_finished(steps) for steps in by_domain.values())
 
 
+def _recount_sql(*, fan_in: bool) -> str:
+    """One UPDATE of the run row from its steps: progress, usage and (fan_in) "was I the last domain?".
+
+    Portable SQL (PostgreSQL, SQLite ≥ 3.33). A domain is finished when one of its steps failed or all
+    are settled, so the run is finished when no step is unsettled in a domain without a failed step."""
+    run_t, step_t = AnalysisRun._meta.db_table, RunStep._meta.db_table
+    settled = ", ".join(f"'{s}'" for s in SETTLED_STEP_STATUSES)
+    finished = ", ".join(f"'{s}'" for s in (*SETTLED_STEP_STATUSES, StepStatus.FAILED))
+    active = ", ".join(f"'{s}'" for s in ACTIVE_RUN_STATUSES)
+    usage = AnalysisRun.USAGE_FIELDS
+    sums = ", ".join(f"COALESCE(SUM({f}), 0) AS {f}" for f in usage)
+    sets = ", ".join(f"{f} = totals.{f}" for f in usage)
+    fan_in_set = fan_in_ret = ""
+    if fan_in:
+        fan_in_set = f""",
+            finalize_dispatched_at = CASE
+                WHEN {run_t}.finalize_dispatched_at IS NULL AND {run_t}.status IN ({active}) AND NOT EXISTS (
+                    SELECT 1 FROM {step_t} u WHERE u.run_id = %(run)s AND u.status NOT IN ({finished})
+                    AND NOT EXISTS (SELECT 1 FROM {step_t} f
+                                    WHERE f.run_id = u.run_id AND f.domain = u.domain AND f.status = '{StepStatus.FAILED}'))
+                THEN %(now)s ELSE {run_t}.finalize_dispatched_at END"""
+        fan_in_ret = " RETURNING finalize_dispatched_at"
+    return f"""
+        UPDATE {run_t} SET
+            steps_done = totals.done,
+            dropped_ungrounded = totals.dropped,
+            {sets},
+            progress = CASE WHEN {run_t}.steps_total > 0 THEN totals.done * 100 / {run_t}.steps_total
+                            ELSE {run_t}.progress END,
+            heartbeat_at = %(now)s{fan_in_set}
+        FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settled}) THEN 1 ELSE 0 END), 0) AS done,
+                     COALESCE(SUM(dropped_ungrounded), 0) AS dropped, {sums}
+              FROM {step_t} WHERE run_id = %(run)s) AS totals
+        WHERE {run_t}.id = %(run)s{fan_in_ret}"""
+
+
 def refresh_progress(run_id: int) -> None:
     """Recount the run's progress and usage from its steps in one UPDATE (idempotent: a crash between a
     step's commit and this call is repaired by the next call, and finalize recounts anyway). Runs in
     autocommit: the run row is locked only for this one statement."""
-    steps = RunStep.objects.filter(run_id=OuterRef("pk")).order_by().values("run_id")
-
-    def total(expr, output=None):
-        output = output or IntegerField()
-        return Coalesce(Subquery(steps.annotate(v=expr).values("v")[:1], output_field=output), Value(0))
-
-    settled = Count("id", filter=Q(status__in=SETTLED_STEP_STATUSES))
-    fields = {
-        "steps_done": total(settled),
-        "dropped_ungrounded": total(Sum("dropped_ungrounded")),
-        **{name: total(Sum(name), AnalysisRun._meta.get_field(name)) for name in AnalysisRun.USAGE_FIELDS},
-    }
-    AnalysisRun.objects.filter(pk=run_id).update(**fields, heartbeat_at=timezone.now())
-    AnalysisRun.objects.filter(pk=run_id, steps_total__gt=0).update(
-        progress=F("steps_done") * 100 / F("steps_total")
-    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_recount_sql(fan_in=False), {"run": run_id, "now": now})
 
 
 def after_step_settled(run_id: int) -> bool:
-    """Fan-in, after the step's own commit: the step that sees every domain finished asks for finalize.
-    Two steps finishing together both look after committing, so the later one always sees both; the
-    conditional UPDATE on `finalize_dispatched_at` lets exactly one of them ask."""
-    refresh_progress(run_id)
-    if not all_domains_finished(run_id):
-        return False
-    changed = AnalysisRun.objects.filter(
-        pk=run_id, status__in=ACTIVE_RUN_STATUSES, finalize_dispatched_at__isnull=True
-    ).update(finalize_dispatched_at=timezone.now())
-    if changed:
+    """Fan-in, after the step's own commit, in one statement with the progress recount: the step that sees
+    every domain finished sets `finalize_dispatched_at` and asks for finalize. Two steps finishing
+    together both look after committing (each statement's snapshot is taken after its own commit), so
+    the later one always sees both; the row lock of the UPDATE lets exactly one of them set the stamp
+    (the other reads back a different stamp)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_recount_sql(fan_in=True), {"run": run_id, "now": now})
+        row = cursor.fetchone()
+    stamped = row is not None and row[0] is not None and row[0] == now
+    if stamped:
         finalize_requested.send(sender=AnalysisRun, run_id=run_id)
-    return bool(changed)
+    return stamped
 
 
 # --- liveness ---------------------------------------------------------------------------------
@@ -468,6 +585,7 @@ def finish_run(run_id: int) -> str:
     runs once per run; step saves never hold it)."""
     from .audit import truncate_error
     from .gap_answers import record_answered_gaps
+    from .search import index_run_facts
 
     refresh_progress(run_id)
     with transaction.atomic():
@@ -480,6 +598,7 @@ def finish_run(run_id: int) -> str:
         deal_counts, layer_error = _reason_over_deal(run, failed)
         error = "; ".join(filter(None, [*(f"{s.domain}/{s.kind}: {s.error}" for s in failed), layer_error]))
         answered = record_answered_gaps(run)
+        index_run_facts(run_id)  # full-text search vectors, once for the run (not in every step's save)
         counts = _counts_by_domain(run)
         fields = {
             "counts": counts,

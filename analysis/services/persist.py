@@ -6,7 +6,8 @@ from dealiq.schemas import DiscoveryResult, ReasoningResult
 from ..models import AnalysisRun, Fact, FactFindingLink, Finding, Gap
 from .verification import carry_forward_verifications
 
-FACT_UPDATE_FIELDS = ["category", "item", "details", "evidence", "document", "pages", "confidence"]
+# search_vector: a rewritten fact's is set back to NULL (the value of the new row) until the next finalize.
+FACT_UPDATE_FIELDS = ["category", "item", "details", "evidence", "document", "pages", "confidence", "search_vector"]
 GAP_UPDATE_FIELDS = ["category", "description", "importance", "suggested_sources", "evidence", "document", "pages"]
 FINDING_UPDATE_FIELDS = [
     "finding_type",

@@ -75,6 +75,7 @@ class Claim:
     floor: int = 0  # `attempts` at the last re-queue: the attempt cap counts from here
     rate_limit_waits: int = 0  # provider rate-limit waits so far that spent no attempt
     rate_limit_waited: float = 0.0  # their total seconds
+    deal_id: int | None = None  # the run's deal (audit events need it; known at claim, saves a query)
 
     @property
     def attempts_since_requeue(self) -> int:
@@ -108,11 +109,11 @@ def bounded_transaction() -> None:
 
 
 def _locked(run_id: int, step_id: int) -> tuple[AnalysisRun, RunStep]:
-    """The step row locked, the run read without a lock (its status is checked by the fence)."""
+    """The step row locked, the run read without a lock (its status is checked by the fence): one
+    statement (`FOR UPDATE OF` the step only)."""
     bounded_transaction()
-    step = RunStep.objects.select_for_update().get(pk=step_id)
-    run = AnalysisRun.objects.get(pk=run_id)
-    return run, step
+    step = RunStep.objects.select_related("run").select_for_update(of=("self",)).get(pk=step_id, run_id=run_id)
+    return step.run, step
 
 
 def _share_run_row(run_id: int) -> None:
@@ -126,6 +127,21 @@ def _share_run_row(run_id: int) -> None:
 
 
 def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "") -> ClaimResult:
+    """Claim the step: one statement when every guard holds (PostgreSQL), else the guards one by one,
+    which also says why a step cannot be claimed (and fails one that is out of attempts)."""
+    max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
+    row = lifecycle.claim_in_one_statement(
+        run_id, domain, kind, task_id=task_id, worker=worker or worker_label(), max_attempts=max_attempts
+    )
+    if row is not None:
+        return ClaimResult(Claim(
+            run_id, row.step_id, domain, kind, row.attempt, row.attempt_floor,
+            row.rate_limit_waits, row.rate_limit_waited_seconds, deal_id=row.deal_id,
+        ))
+    return _claim_step_checked(run_id, domain, kind, task_id=task_id, worker=worker)
+
+
+def _claim_step_checked(run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "") -> ClaimResult:
     max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
     out_of_attempts = False
     with transaction.atomic():
@@ -173,7 +189,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
                 mark_running(run_id)
             claim = Claim(
                 run_id, step.pk, domain, kind, attempt, step.attempt_floor,
-                step.rate_limit_waits, step.rate_limit_waited_seconds,
+                step.rate_limit_waits, step.rate_limit_waited_seconds, deal_id=run.deal_id,
             )
     if out_of_attempts:
         after_step_settled(run_id)
@@ -433,6 +449,7 @@ def _settle(
         fields={**fields, "finished_at": now, "heartbeat_at": now, "held_by": ""},
         actor_label=step.worker,
         run_id=run.pk,
+        deal_id=run.deal_id,
         data={"domain": step.domain, "kind": step.kind, "attempt": claim.attempt, **counts},
     )
 
@@ -468,6 +485,7 @@ def _fail_locked(run: AnalysisRun, step: RunStep, error: str, *, full_error: str
         fields={"error": truncate_error(error), "finished_at": timezone.now(), "held_by": ""},
         actor_label=step.worker,
         run_id=run.pk,
+        deal_id=run.deal_id,
         severity=EventSeverity.ERROR,
         data={"domain": step.domain, "kind": step.kind, "attempt": step.attempts, "error": full_error or error},
     )
@@ -499,6 +517,7 @@ def park_for_message_batch(claim: Claim, batch_id: str) -> bool:
         attempt=claim.attempt,
         fields={"message_batch_id": batch_id, "attempt_floor": F("attempts"), "error": ""},
         run_id=claim.run_id,
+        deal_id=claim.deal_id,
         data={"domain": claim.domain, "kind": claim.kind, "attempt": claim.attempt, "message_batch": batch_id},
     )
 
@@ -538,6 +557,7 @@ def release_for_retry(
             # Its worker holds the step until the retry message is out (then the publish clears it).
             fields={**changes, "held_by": F("worker")},
             run_id=claim.run_id,
+            deal_id=claim.deal_id,
             severity=EventSeverity.WARNING,
             data={
                 "domain": claim.domain,
