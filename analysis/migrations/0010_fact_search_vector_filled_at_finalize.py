@@ -3,8 +3,9 @@
 * `search_vector` (tsvector, PostgreSQL; an unused text column on SQLite) replaces the expression GIN
   index of 0002: that index computed `to_tsvector` inside every insert of a step's save. The column is
   NULL at insert and filled for the whole run by one UPDATE at finalize (services/search.py); its GIN
-  index is partial (`WHERE search_vector IS NOT NULL`), so a NULL row costs the index nothing. Existing
-  rows are filled here.
+  index is partial (`WHERE search_vector IS NOT NULL`), so a NULL row costs the index nothing; a partial
+  btree on `run_id WHERE search_vector IS NULL` finds the rows not filled yet. Existing rows are filled
+  here.
 * `(run, domain, entity, category, id)` — the facts list's default order — replaces `(run, domain)` (a
   prefix of it): a deep page of the list walks the index instead of sorting the run's facts.
 """
@@ -21,9 +22,13 @@ FORWARD_SQL = [
     FILL_SQL,
     "CREATE INDEX IF NOT EXISTS fact_search_vector_gin ON analysis_fact USING gin (search_vector) "
     "WHERE search_vector IS NOT NULL",
+    # The rows not filled yet, by run (a cheap btree entry at insert, dead after finalize): a search
+    # ORs the stored vector (GIN) with the expression over these, each branch from its own index.
+    "CREATE INDEX IF NOT EXISTS fact_search_pending_idx ON analysis_fact (run_id) WHERE search_vector IS NULL",
 ]
 BACKWARD_SQL = [
     "DROP INDEX IF EXISTS fact_search_vector_gin",
+    "DROP INDEX IF EXISTS fact_search_pending_idx",
     "CREATE INDEX IF NOT EXISTS fact_search_gin ON analysis_fact USING gin "
     "(to_tsvector('english'::regconfig, COALESCE(item, '') || ' ' || COALESCE(evidence, '')))",
 ]
