@@ -6,7 +6,8 @@
   index is partial (`WHERE search_vector IS NOT NULL`), so a NULL row costs the index nothing; a partial
   btree on `run_id WHERE search_vector IS NULL` finds the rows not filled yet. Existing rows are filled
   here.
-* `(run, domain, entity, category, id)` — the facts list's default order — replaces `(run, domain)` (a
+* `(run, domain, entity, category, id) INCLUDE (deleted_at)` — the facts list's default order, covering its
+  count and id pages (PostgreSQL; a plain index elsewhere) — replaces `(run, domain)` (a
   prefix of it): a deep page of the list walks the index instead of sorting the run's facts.
 """
 import django.contrib.postgres.search
@@ -56,7 +57,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="fact",
-            index=models.Index(fields=["run", "domain", "entity", "category", "id"], name="fact_run_list_order_idx"),
+            index=models.Index(
+                fields=["run", "domain", "entity", "category", "id"], include=["deleted_at"], name="fact_run_list_order_idx"
+            ),
         ),
         PostgresOnlySQL(FORWARD_SQL, reverse_sql=BACKWARD_SQL),
     ]

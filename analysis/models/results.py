@@ -125,7 +125,9 @@ class Fact(models.Model):
         ]
         indexes = [
             # The list's default order (and a domain/entity filter in it): a deep page walks the index.
-            models.Index(fields=["run", "domain", "entity", "category", "id"], name="fact_run_list_order_idx"),
+            models.Index(
+                fields=["run", "domain", "entity", "category", "id"], include=["deleted_at"], name="fact_run_list_order_idx"
+            ),
             models.Index(fields=["deal", "run"], name="fact_deal_run_idx"),
             models.Index(fields=["deal", "key"], name="fact_deal_key_idx"),
         ]

@@ -50,8 +50,10 @@ def search_facts(qs: QuerySet, text: str) -> QuerySet:
         return qs
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        # `IS NULL` first (PostgreSQL evaluates an AND in the written order): the expression is computed
+        # only for rows not filled yet, never for the others.
         return qs.alias(search_fallback=fact_search_vector()).filter(
-            Q(search_vector=query) | Q(search_vector__isnull=True, search_fallback=query)
+            Q(search_vector=query) | (Q(search_vector__isnull=True) & Q(search_fallback=query))
         )
     return qs.filter(_words_q(FACT_SEARCH_VECTOR_FIELDS, text))
 
