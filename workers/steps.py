@@ -127,7 +127,7 @@ def _discover(claim: Claim, run: AnalysisRun, engine) -> dict:
         domain=claim.domain,
         entity=claim.entity,
         pages=inputs.manifest_pages(run, claim.entity),
-        completed_batches=saved_batches(claim.step_id),
+        completed_batches=saved_batches(claim.step_id, claim.partial),
         on_batch_done=lambda index, result: save_batch_checkpoint(claim, index, result),
         should_stop=lambda: is_cancelled(claim.run_id),
         answers=StepAnswers(claim),

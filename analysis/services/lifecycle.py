@@ -15,6 +15,7 @@ its turn in a long queue.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
@@ -167,6 +168,7 @@ class ClaimedRow:
     attempt_floor: int
     rate_limit_waits: int
     rate_limit_waited_seconds: float
+    partial: dict
     deal_id: int
     run_started: bool
 
@@ -200,7 +202,7 @@ def _claim_sql() -> str:
             worker = %(worker)s, held_by = '', heartbeat_at = %(now)s,
             started_at = COALESCE(u.started_at, %(now)s), error = ''
         FROM target WHERE u.id = target.id
-        RETURNING u.id, u.attempts, u.attempt_floor, u.rate_limit_waits, u.rate_limit_waited_seconds
+        RETURNING u.id, u.attempts, u.attempt_floor, u.rate_limit_waits, u.rate_limit_waited_seconds, u.partial
     ), started AS (
         UPDATE {run_t} r SET status = '{start.target}', started_at = %(now)s, heartbeat_at = %(now)s
         FROM claimed WHERE r.id = %(run)s AND r.status IN ({quoted(start.sources)})
@@ -245,7 +247,8 @@ def claim_in_one_statement(
         row = cursor.fetchone()
     if row is None:
         return None
-    return ClaimedRow(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+    partial = json.loads(row[5]) if isinstance(row[5], str) else row[5]
+    return ClaimedRow(row[0], row[1], row[2], row[3], row[4], partial or {}, row[6], bool(row[7]))
 
 
 def move_steps(steps, name: str, *, fields: dict | None = None) -> int:

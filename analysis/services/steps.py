@@ -13,13 +13,14 @@ import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -76,6 +77,9 @@ class Claim:
     rate_limit_waits: int = 0  # provider rate-limit waits so far that spent no attempt
     rate_limit_waited: float = 0.0  # their total seconds
     deal_id: int | None = None  # the run's deal (audit events need it; known at claim, saves a query)
+    # The step's sub-checkpoints as the claim found them (saved answers and batches to replay): read by the
+    # claim itself, so the step does not read them again. None: read them from the row.
+    partial: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def attempts_since_requeue(self) -> int:
@@ -110,9 +114,16 @@ def bounded_transaction() -> None:
 
 def _locked(run_id: int, step_id: int) -> tuple[AnalysisRun, RunStep]:
     """The step row locked, the run read without a lock (its status is checked by the fence): one
-    statement (`FOR UPDATE OF` the step only)."""
-    bounded_transaction()
-    step = RunStep.objects.select_related("run").select_for_update(of=("self",)).get(pk=step_id, run_id=run_id)
+    statement (`FOR UPDATE OF` the step only). On PostgreSQL the same statement bounds the transaction
+    (see `bounded_transaction`): its select list is evaluated before the row lock is waited for, so the
+    lock_timeout already applies to that wait."""
+    rows = RunStep.objects.select_related("run").select_for_update(of=("self",))
+    if connection.vendor == "postgresql":
+        rows = rows.annotate(_bounded=RawSQL(
+            "set_config('lock_timeout', %s, true) || set_config('idle_in_transaction_session_timeout', %s, true)",
+            [str(settings.DEALIQ_STEP_LOCK_TIMEOUT_MS), str(settings.DEALIQ_STEP_IDLE_TIMEOUT_MS)],
+        ))
+    step = rows.get(pk=step_id, run_id=run_id)
     return step.run, step
 
 
@@ -136,7 +147,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
     if row is not None:
         return ClaimResult(Claim(
             run_id, row.step_id, domain, kind, row.attempt, row.attempt_floor,
-            row.rate_limit_waits, row.rate_limit_waited_seconds, deal_id=row.deal_id,
+            row.rate_limit_waits, row.rate_limit_waited_seconds, deal_id=row.deal_id, partial=row.partial,
         ))
     return _claim_step_checked(run_id, domain, kind, task_id=task_id, worker=worker)
 
@@ -264,8 +275,10 @@ def save_batch_checkpoint(claim: Claim, batch_index: int, result: DiscoveryResul
         _record_new_calls(run, step, claim, result.usage, save=True)
 
 
-def saved_batches(step_id: int) -> dict[int, DiscoveryResult]:
-    partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
+def saved_batches(step_id: int, partial: dict | None = None) -> dict[int, DiscoveryResult]:
+    """The grounded results of document batches done by earlier attempts (`partial`: as the claim read it)."""
+    if partial is None:
+        partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
     return {int(k): DiscoveryResult.from_dict(v) for k, v in partial.get("batches", {}).items()}
 
 
@@ -312,7 +325,7 @@ class StepAnswers:
         self.claim = claim
         with self._lock:
             held = dict(self._unsaved.get(claim.step_id, {}))
-        self.answers = {**saved_answers(claim.step_id), **held}
+        self.answers = {**saved_answers(claim.step_id, claim.partial), **held}
         for key, answer in held.items():
             self._persist(key, answer)
 
@@ -341,8 +354,9 @@ class StepAnswers:
                 return
 
 
-def saved_answers(step_id: int) -> dict[str, dict]:
-    partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
+def saved_answers(step_id: int, partial: dict | None = None) -> dict[str, dict]:
+    if partial is None:
+        partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
     return dict(partial.get("answers", {}))
 
 
