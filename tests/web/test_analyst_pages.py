@@ -153,6 +153,32 @@ def test_pages_paginate_with_a_fixed_number_of_queries(client, falcon, people, d
                 b"".join(response.streaming_content)  # streamed exports run their queries while being consumed
 
 
+def test_fact_pages_read_ids_first_and_show_exactly_the_rows_of_plain_offset_paging(client, falcon, people):
+    """Page numbers, sort and filters unchanged: every page (id-first) holds the rows the ordered, filtered
+    list has at that offset, none repeated or skipped, the last page short."""
+    from analysis.filters import filtered
+
+    deal = falcon[0]
+    doc = make_document(deal, "target", ["Many servers."], filename="servers.txt")
+    facts = [fact(doc, ("infrastructure", "network", "applications")[i % 3], f"cat{i % 4}", f"Server {i:03}",
+                  "Many servers.", entity=("target", "buyer")[i % 2]) for i in range(130)]
+    run = persist_run(deal, facts)
+    client.force_login(people["viewer"])
+    url = reverse("analysis:facts", args=[deal.pk])
+    for params in ({}, {"sort": "-item"}, {"entity": "target", "sort": "category"}, {"q": "server", "per_page": "25"}):
+        _, expected = filtered("facts", run, params)
+        expected_ids = list(expected.values_list("pk", flat=True))
+        per_page = int(params.get("per_page", 50))
+        pages = -(-len(expected_ids) // per_page)
+        seen = []
+        for number in range(1, pages + 1):
+            response = client.get(url, {**params, "page": number})
+            assert response.context["page_obj"].number == number
+            seen.extend(f.pk for f in response.context["rows"])
+        assert seen == expected_ids, params
+        assert client.get(url, {**params, "page": "last"}).context["page_obj"].number == pages
+
+
 def test_every_page_title_is_plain_text_and_each_form_appears_once(client, falcon, people):
     """A template block left open swallows the page into <title> (the finding page once did)."""
     import re

@@ -1,0 +1,93 @@
+"""The step path's round trips, counted (never timed): the claim is one statement, a step a dozen.
+
+Counts, not timings: bench/bench_step_overhead.py times the same path against a bare Celery chord.
+"""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from analysis.models import STEP_ORDER, AnalysisRun, AuditEvent, Fact, RunStatus, RunStep, StepKind, StepStatus
+from analysis.services.audit import worker_label
+from analysis.services.runs import create_run
+from analysis.services.steps import claim_step
+from workers.steps import execute_step
+
+from ..support.services import service_missing
+from ..support.small_deals import make_small_deal
+
+pytestmark = pytest.mark.django_db(transaction=True)
+DOMAINS = ["applications", "network"]
+# A discovery step: run read, claim, page read, BEGIN, fenced lock, facts, gaps, checkpoint, its audit
+# event, COMMIT, recount + fan-in (11). A little room for engines that read one thing more.
+STEP_BUDGET = 12
+
+
+def statements(fn) -> tuple[object, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        result = fn()
+    return result, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        service_missing("the one-statement claim is PostgreSQL's (set DATABASE_URL=postgres://…)")
+
+
+def test_a_claim_is_one_statement_with_its_audit_events_and_the_run_start(postgres_only):
+    run = create_run(make_small_deal("Round trips Co"), engine="offline", domains=DOMAINS)
+    result, sql = statements(lambda: claim_step(run.pk, "applications", StepKind.DISCOVER_TARGET, worker="w1@host"))
+    assert result.claim is not None and result.claim.attempt == 1 and len(sql) == 1, sql
+    step = RunStep.objects.get(pk=result.claim.step_id)
+    assert (step.status, step.attempts, step.worker) == (StepStatus.RUNNING, 1, "w1@host")
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING and run.started_at is not None
+    events = AuditEvent.objects.filter(run=run).exclude(event_type="run.created")
+    assert list(events.order_by("event_type").values_list("event_type", "deal_id", "actor_label", "object_id")) == [
+        ("run.started", run.deal_id, worker_label(), str(run.pk)),
+        ("step.claimed", run.deal_id, "w1@host", str(step.pk)),
+    ]
+    assert events.get(event_type="step.claimed").data == {
+        "domain": "applications", "kind": "discover_target", "attempt": 1, "task_id": ""}
+    # A second claim of another step: one statement again, and the run is not started twice.
+    result, sql = statements(lambda: claim_step(run.pk, "network", StepKind.DISCOVER_TARGET, worker="w2@host"))
+    assert result.claim is not None and len(sql) == 1
+    assert AuditEvent.objects.filter(run=run, event_type="run.started").count() == 1
+
+
+def test_every_step_stays_within_its_statement_budget_and_the_last_one_asks_for_finalize(postgres_only):
+    run = create_run(make_small_deal("Budget Co"), engine="offline", domains=DOMAINS)
+    for kind in STEP_ORDER:
+        for domain in DOMAINS:
+            outcome, sql = statements(lambda: execute_step(run.pk, domain, kind))
+            assert outcome.status == "done", outcome
+            last = (kind, domain) == (STEP_ORDER[-1], DOMAINS[-1])
+            if not last:  # the last one runs finalize inline (eager mode)
+                assert len(sql) <= STEP_BUDGET, f"{domain}/{kind}: {len(sql)} statements\n" + "\n".join(sql)
+                # A step's save never computes the search vectors: finalize fills them once for the run.
+                assert not Fact.all_objects.filter(run=run, search_vector__isnull=False).exists()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED and run.progress == 100 and run.steps_done == 6
+    assert run.finalize_dispatched_at is not None
+    assert Fact.all_objects.filter(run=run).exists()
+    assert not Fact.all_objects.filter(run=run, search_vector__isnull=True).exists()
+
+
+def test_the_fan_in_asks_for_finalize_once_and_recounts_progress_on_every_call():
+    from analysis.services.lifecycle import after_step_settled, move_steps
+
+    run = create_run(make_small_deal("Fan-in Co"), engine="offline", domains=DOMAINS)
+    steps = RunStep.objects.filter(run=run)
+    move_steps(steps.filter(domain="applications"), "import")
+    assert after_step_settled(run.pk) is False  # network unfinished
+    run.refresh_from_db()
+    assert (run.steps_done, run.progress, run.finalize_dispatched_at) == (3, 50, None)
+    # network fails at its first step: the domain is finished, the run's fan-in fires exactly once.
+    move_steps(steps.filter(domain="network", kind=StepKind.DISCOVER_TARGET), "fail")
+    assert after_step_settled(run.pk) is True
+    assert after_step_settled(run.pk) is False
+    stamped = AnalysisRun.objects.get(pk=run.pk).finalize_dispatched_at
+    assert stamped is not None
+    assert after_step_settled(run.pk) is False and AnalysisRun.objects.get(pk=run.pk).finalize_dispatched_at == stamped
