@@ -330,7 +330,10 @@ def after_step_settled(run_id: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_recount_sql(fan_in=True), {"run": run_id, "now": now})
         row = cursor.fetchone()
-    stamped = row is not None and row[0] is not None and row[0] == now
+    # PostgreSQL hands the stamp back as the aware datetime we sent; SQLite as a naive one for our text.
+    stamped = row is not None and row[0] is not None and (
+        row[0] == now if isinstance(now, dt.datetime) else str(row[0]) == str(now)
+    )
     if stamped:
         finalize_requested.send(sender=AnalysisRun, run_id=run_id)
     return stamped
