@@ -114,8 +114,10 @@ def move_run(
     data: dict | None = None,
     severity: str = EventSeverity.INFO,
     where: Q | None = None,
+    deal_id: int | None = None,
 ) -> bool:
-    """Apply RUN_TRANSITIONS[name] to one run if it is in a source state; True if it moved."""
+    """Apply RUN_TRANSITIONS[name] to one run if it is in a source state; True if it moved (`deal_id`,
+    when the caller knows it, saves the audit event a query)."""
     transition = RUN_TRANSITIONS[name]
     with transaction.atomic():
         rows = AnalysisRun.objects.filter(pk=run_id, status__in=transition.sources)
@@ -124,7 +126,7 @@ def move_run(
         changed = rows.update(status=transition.target, **(fields or {}))
         if changed:
             if transition.event:
-                record_event(transition.event, actor=actor, run=run_id, object_type="AnalysisRun",
+                record_event(transition.event, actor=actor, run=run_id, deal=deal_id, object_type="AnalysisRun",
                              object_id=run_id, severity=severity, data=data or {})
             if transition.target in FINISHED_RUN_STATUSES:
                 _finished_on_commit(run_id, transition.target)
@@ -170,14 +172,13 @@ class ClaimedRow:
     rate_limit_waited_seconds: float
     partial: dict
     deal_id: int
-    run_started: bool
 
 
 def _claim_sql() -> str:
     from ..models import AuditEvent
 
     run_t, step_t, event_t = AnalysisRun._meta.db_table, RunStep._meta.db_table, AuditEvent._meta.db_table
-    claim, start = STEP_TRANSITIONS["claim"], RUN_TRANSITIONS["start"]
+    claim = STEP_TRANSITIONS["claim"]
     quoted = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731 — our own enum values
     settled = quoted(SETTLED_STEP_STATUSES)
     return f"""
@@ -203,10 +204,6 @@ def _claim_sql() -> str:
             started_at = COALESCE(u.started_at, %(now)s), error = ''
         FROM target WHERE u.id = target.id
         RETURNING u.id, u.attempts, u.attempt_floor, u.rate_limit_waits, u.rate_limit_waited_seconds, u.partial
-    ), started AS (
-        UPDATE {run_t} r SET status = '{start.target}', started_at = %(now)s, heartbeat_at = %(now)s
-        FROM claimed WHERE r.id = %(run)s AND r.status IN ({quoted(start.sources)})
-        RETURNING r.id
     ), events AS (
         INSERT INTO {event_t} (at, actor_id, actor_label, deal_id, run_id, event_type, object_type, object_id,
                                severity, data)
@@ -215,31 +212,24 @@ def _claim_sql() -> str:
                jsonb_build_object('domain', %(domain)s, 'kind', %(kind)s, 'attempt', claimed.attempts,
                                   'task_id', %(task_id)s)
         FROM claimed, run
-        UNION ALL
-        SELECT %(now)s, NULL::integer, %(host)s, run.deal_id, run.id, '{start.event}', 'AnalysisRun', run.id::text,
-               '{EventSeverity.INFO}', '{{}}'::jsonb
-        FROM started, run
     )
-    SELECT claimed.*, run.deal_id, EXISTS (SELECT 1 FROM started) FROM claimed, run"""
+    SELECT claimed.*, run.deal_id, run.status FROM claimed, run"""
 
 
 def claim_in_one_statement(
     run_id: int, domain: str, kind: str, *, task_id: str, worker: str, max_attempts: int
 ) -> ClaimedRow | None:
-    """The "claim" transition (and the run's "start" on its first claim) with their audit events, in
-    one statement on PostgreSQL, when every guard holds: run active, earlier steps of the domain
+    """The "claim" transition with its audit event, in one statement on PostgreSQL (the run's "start",
+    on its first claims only, is one more), when every guard holds: run active, earlier steps of the domain
     settled, the step pending/waiting or its running owner stale, attempts left, its row not locked by
     another copy (SKIP LOCKED). None: some guard failed (or not PostgreSQL) — the caller finds out
     which, on the slower path that takes the same decisions one by one."""
     if connection.vendor != "postgresql":
         return None
-    from .audit import worker_label
-
     earlier = [str(k) for k in STEP_ORDER[: STEP_ORDER.index(StepKind(kind))]]
     now = timezone.now()
     params = {
-        "run": run_id, "domain": domain, "kind": kind, "task_id": task_id or "", "worker": worker,
-        "host": worker_label(), "now": now, "stale_before": stale_cutoff(now), "max_attempts": max_attempts,
+        "run": run_id, "domain": domain, "kind": kind, "task_id": task_id or "", "worker": worker, "now": now, "stale_before": stale_cutoff(now), "max_attempts": max_attempts,
         "earlier": earlier,
     }
     with connection.cursor() as cursor:  # autocommit: one round trip, no transaction left open
@@ -248,7 +238,11 @@ def claim_in_one_statement(
     if row is None:
         return None
     partial = json.loads(row[5]) if isinstance(row[5], str) else row[5]
-    return ClaimedRow(row[0], row[1], row[2], row[3], row[4], partial or {}, row[6], bool(row[7]))
+    if row[7] in RUN_TRANSITIONS["start"].sources:
+        # The run's first claim starts it — in its own statement: a claim holds the run row FOR SHARE,
+        # and two claims each upgrading their share lock to UPDATE it in one statement would deadlock.
+        mark_running(run_id, deal_id=row[6])
+    return ClaimedRow(row[0], row[1], row[2], row[3], row[4], partial or {}, row[6])
 
 
 def move_steps(steps, name: str, *, fields: dict | None = None) -> int:
@@ -454,10 +448,10 @@ def can_requeue(run: AnalysisRun) -> bool:
 # --- the run's transitions, each with its guard ------------------------------------------------
 
 
-def mark_running(run_id: int) -> bool:
+def mark_running(run_id: int, *, deal_id: int | None = None) -> bool:
     """queued → running, the first time a step is claimed."""
     now = timezone.now()
-    return move_run(run_id, "start", fields={"started_at": now, "heartbeat_at": now})
+    return move_run(run_id, "start", fields={"started_at": now, "heartbeat_at": now}, deal_id=deal_id)
 
 
 def cancel_run(run: AnalysisRun, *, actor=None) -> TransitionResult:

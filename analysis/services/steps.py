@@ -154,7 +154,7 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
 
 def _claim_step_checked(run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "") -> ClaimResult:
     max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
-    out_of_attempts = False
+    out_of_attempts = starts_run = False
     with transaction.atomic():
         bounded_transaction()
         _share_run_row(run_id)
@@ -196,8 +196,7 @@ def _claim_step_checked(run_id: int, domain: str, kind: str, *, task_id: str = "
                 run_id=run_id,
                 data={"domain": domain, "kind": kind, "attempt": attempt, "task_id": task_id},
             )
-            if run.status == RunStatus.QUEUED:
-                mark_running(run_id)
+            starts_run = run.status == RunStatus.QUEUED
             claim = Claim(
                 run_id, step.pk, domain, kind, attempt, step.attempt_floor,
                 step.rate_limit_waits, step.rate_limit_waited_seconds, deal_id=run.deal_id,
@@ -205,6 +204,10 @@ def _claim_step_checked(run_id: int, domain: str, kind: str, *, task_id: str = "
     if out_of_attempts:
         after_step_settled(run_id)
         return ClaimResult(None, SkipReason.OUT_OF_ATTEMPTS)
+    if starts_run:
+        # After the claim's commit: inside it this transaction holds the run row FOR SHARE, and two first
+        # claims upgrading their share locks to UPDATE the row would deadlock each other.
+        mark_running(run_id, deal_id=run.deal_id)
     return ClaimResult(claim)
 
 

@@ -22,6 +22,7 @@ DOMAINS = ["applications", "network"]
 # A discovery step: run read, claim, page read, BEGIN, fenced lock, facts, gaps, checkpoint, its audit
 # event, COMMIT, recount + fan-in (11). A little room for engines that read one thing more.
 STEP_BUDGET = 12
+RUN_START = 4  # the run's first claim also moves it queued → running (own transaction: no lock upgrade)
 
 
 def statements(fn) -> tuple[object, list[str]]:
@@ -36,10 +37,11 @@ def postgres_only():
         service_missing("the one-statement claim is PostgreSQL's (set DATABASE_URL=postgres://…)")
 
 
-def test_a_claim_is_one_statement_with_its_audit_events_and_the_run_start(postgres_only):
+def test_a_claim_is_one_statement_with_its_audit_event_and_the_runs_first_claim_starts_it(postgres_only):
     run = create_run(make_small_deal("Round trips Co"), engine="offline", domains=DOMAINS)
     result, sql = statements(lambda: claim_step(run.pk, "applications", StepKind.DISCOVER_TARGET, worker="w1@host"))
-    assert result.claim is not None and result.claim.attempt == 1 and len(sql) == 1, sql
+    # The claim, then (the run was queued) its start on its own: BEGIN, UPDATE, audit event, COMMIT.
+    assert result.claim is not None and result.claim.attempt == 1 and len(sql) == 1 + RUN_START, sql
     step = RunStep.objects.get(pk=result.claim.step_id)
     assert (step.status, step.attempts, step.worker) == (StepStatus.RUNNING, 1, "w1@host")
     run.refresh_from_db()
@@ -64,8 +66,9 @@ def test_every_step_stays_within_its_statement_budget_and_the_last_one_asks_for_
             outcome, sql = statements(lambda: execute_step(run.pk, domain, kind))
             assert outcome.status == "done", outcome
             last = (kind, domain) == (STEP_ORDER[-1], DOMAINS[-1])
+            first = (kind, domain) == (STEP_ORDER[0], DOMAINS[0])
             if not last:  # the last one runs finalize inline (eager mode)
-                assert len(sql) <= STEP_BUDGET, f"{domain}/{kind}: {len(sql)} statements\n" + "\n".join(sql)
+                assert len(sql) <= STEP_BUDGET + (RUN_START if first else 0), f"{domain}/{kind}: {len(sql)} statements\n" + "\n".join(sql)
                 # A step's save never computes the search vectors: finalize fills them once for the run.
                 assert not Fact.all_objects.filter(run=run, search_vector__isnull=False).exists()
     run.refresh_from_db()
@@ -91,3 +94,38 @@ def test_the_fan_in_asks_for_finalize_once_and_recounts_progress_on_every_call()
     stamped = AnalysisRun.objects.get(pk=run.pk).finalize_dispatched_at
     assert stamped is not None
     assert after_step_settled(run.pk) is False and AnalysisRun.objects.get(pk=run.pk).finalize_dispatched_at == stamped
+
+
+def test_the_first_claims_of_a_queued_run_at_once_all_claim_and_start_it_once(postgres_only):
+    """Six domains' first steps claimed together (a run's start): no deadlock between claims that hold the
+    run row FOR SHARE, every claim succeeds, the run starts exactly once."""
+    import threading
+
+    from django.db import connections
+    from dealiq.domains import DOMAIN_KEYS
+
+    run = create_run(make_small_deal("Start Co"), engine="offline", domains=list(DOMAIN_KEYS))
+    barrier = threading.Barrier(len(DOMAIN_KEYS))
+    results, errors = {}, []
+
+    def claim(domain):
+        try:
+            barrier.wait(10)
+            results[domain] = claim_step(run.pk, domain, StepKind.DISCOVER_TARGET, worker=f"w-{domain}@host")
+        except Exception as exc:  # a deadlock or lock timeout would land here
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    for _ in range(3):  # a race: a few rounds
+        threads = [threading.Thread(target=claim, args=(d,)) for d in DOMAIN_KEYS]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == [] and all(r.claim is not None for r in results.values()), (errors, results)
+        run.refresh_from_db()
+        assert run.status == RunStatus.RUNNING
+        assert AuditEvent.objects.filter(run=run, event_type="run.started").count() == 1
+        run = create_run(run.deal, engine="offline", domains=list(DOMAIN_KEYS))
+        results.clear()
