@@ -39,6 +39,7 @@ from ..models import (
     StepStatus,
 )
 from .audit import record_event
+from .durability import ASYNC_COMMIT_CTE
 
 R, S = RunStatus, StepStatus
 logger = logging.getLogger(__name__)
@@ -291,7 +292,12 @@ def _recount_sql(*, fan_in: bool) -> str:
                                     WHERE f.run_id = u.run_id AND f.domain = u.domain AND f.status = '{StepStatus.FAILED}'))
                 THEN %(now)s ELSE {run_t}.finalize_dispatched_at END"""
         fan_in_ret = " RETURNING finalize_dispatched_at"
+    # PostgreSQL, in autocommit: the recount and the fan-in stamp are hints (services/durability.py), no disk
+    # wait. Inside a caller's transaction the setting would cover the caller's writes too: not there.
+    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
+    async_cte, async_from = ("WITH " + ASYNC_COMMIT_CTE, ", async_commit") if relaxed else ("", "")
     return f"""
+        {async_cte}
         UPDATE {run_t} SET
             steps_done = totals.done,
             dropped_ungrounded = totals.dropped,
@@ -301,7 +307,7 @@ def _recount_sql(*, fan_in: bool) -> str:
             heartbeat_at = %(now)s{fan_in_set}
         FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settled}) THEN 1 ELSE 0 END), 0) AS done,
                      COALESCE(SUM(dropped_ungrounded), 0) AS dropped, {sums}
-              FROM {step_t} WHERE run_id = %(run)s) AS totals
+              FROM {step_t} WHERE run_id = %(run)s) AS totals{async_from}
         WHERE {run_t}.id = %(run)s{fan_in_ret}"""
 
 

@@ -129,3 +129,30 @@ def test_the_first_claims_of_a_queued_run_at_once_all_claim_and_start_it_once(po
         assert AuditEvent.objects.filter(run=run, event_type="run.started").count() == 1
         run = create_run(run.deal, engine="offline", domains=list(DOMAIN_KEYS))
         results.clear()
+
+
+def test_hints_skip_the_disk_wait_for_their_own_commit_only(postgres_only):
+    """The recount/fan-in and liveness stamps commit asynchronously; the session (the next claim or save)
+    and a caller's own transaction stay synchronous."""
+    from django.db import transaction
+
+    from analysis.services.durability import without_waiting_for_disk
+    from analysis.services.lifecycle import after_step_settled
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    run = create_run(make_small_deal("Durable Co"), engine="offline", domains=DOMAINS)
+    after_step_settled(run.pk)
+    assert setting() == "on"
+    with without_waiting_for_disk():
+        assert setting() == "off"
+        RunStep.objects.filter(run=run).update(held_by="w@host")
+    assert setting() == "on" and RunStep.objects.filter(run=run, held_by="w@host").count() == 6
+    with transaction.atomic():
+        with without_waiting_for_disk():
+            assert setting() == "on"  # inside a caller's transaction the caller's commit decides
+        after_step_settled(run.pk)
+        assert setting() == "on"
