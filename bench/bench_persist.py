@@ -213,7 +213,7 @@ def main() -> int:
     print(f"(statements of create run + claim + persist: {statements}; RunSteps in db: {RunStep.objects.count()})")
     print("\nraw upsert into a scratch copy, by full-text search index:")
     for name, rate in variants.items():
-        print(f"{name:44} {rate:9.0f} {rate / base:7.2f}" if "finalize" not in name else f"{name:44} {rate:9.0f}")
+        print(f"{name:44} {rate:9.0f} {rate / base:7.2f}" if not name.startswith("finalize") else f"{name:44} {rate:9.0f}")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "persist.json").write_text(json.dumps({

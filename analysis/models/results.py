@@ -130,6 +130,10 @@ class Fact(models.Model):
             ),
             models.Index(fields=["deal", "run"], name="fact_deal_run_idx"),
             models.Index(fields=["deal", "key"], name="fact_deal_key_idx"),
+            # The carry-forward of verifications looks up a step's keys among the deal's decided facts
+            # only: a small index, so a step of a deal with few decisions probes almost nothing.
+            models.Index(fields=["deal", "key"], condition=~models.Q(verification="pending"),
+                         name="fact_decided_deal_key_idx"),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +196,8 @@ class Gap(models.Model):
         indexes = [
             models.Index(fields=["run", "domain"], name="gap_run_domain_idx"),
             models.Index(fields=["deal", "run"], name="gap_deal_run_idx"),
+            models.Index(fields=["deal", "key"], condition=models.Q(resolved_at__isnull=False),
+                         name="gap_resolved_deal_key_idx"),
         ]
 
     def __str__(self) -> str:
