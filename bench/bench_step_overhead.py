@@ -79,6 +79,9 @@ def statements_per_step(deal, domains: list[str]) -> tuple[float, float]:
     from workers.steps import execute_step
 
     run = create_run(deal, engine="offline", domains=domains)
+    # A step starts with close_old_connections(): with CONN_MAX_AGE=0 that reconnects, which empties the
+    # debug cursor's log mid-capture. Keep the connection for the count (it changes no statement).
+    connection.settings_dict["CONN_MAX_AGE"] = None
     counts = []
     for kind in STEP_ORDER:
         for domain in domains:
