@@ -185,8 +185,9 @@ def _claim_sql() -> str:
     return f"""
     WITH run AS (
         -- FOR SHARE, as a claim always took it: claims of one run do not wait for each other, a cancel
-        -- (an UPDATE of the row) waits for claims in flight, and a claim after a cancel sees it.
-        SELECT id, deal_id, status FROM {run_t}
+        -- (an UPDATE of the row) waits for claims in flight, and a claim after a cancel sees it. The
+        -- select list runs before the lock is waited for: the step lock timeout bounds that wait.
+        SELECT id, deal_id, status, set_config('lock_timeout', %(lock_timeout)s, true) FROM {run_t}
         WHERE id = %(run)s AND status IN ({quoted(ACTIVE_RUN_STATUSES)}) FOR SHARE
     ), target AS (
         SELECT s.id FROM {step_t} s, run
@@ -230,8 +231,9 @@ def claim_in_one_statement(
     earlier = [str(k) for k in STEP_ORDER[: STEP_ORDER.index(StepKind(kind))]]
     now = timezone.now()
     params = {
-        "run": run_id, "domain": domain, "kind": kind, "task_id": task_id or "", "worker": worker, "now": now, "stale_before": stale_cutoff(now), "max_attempts": max_attempts,
-        "earlier": earlier,
+        "run": run_id, "domain": domain, "kind": kind, "task_id": task_id or "", "worker": worker, "now": now,
+        "stale_before": stale_cutoff(now), "max_attempts": max_attempts, "earlier": earlier,
+        "lock_timeout": str(settings.DEALIQ_STEP_LOCK_TIMEOUT_MS),
     }
     with connection.cursor() as cursor:  # autocommit: one round trip, no transaction left open
         cursor.execute(_claim_sql(), params)
