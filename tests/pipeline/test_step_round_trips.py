@@ -156,3 +156,40 @@ def test_hints_skip_the_disk_wait_for_their_own_commit_only(postgres_only):
             assert setting() == "on"  # inside a caller's transaction the caller's commit decides
         after_step_settled(run.pk)
         assert setting() == "on"
+
+
+def test_the_bulk_upsert_keeps_every_value_and_a_rewrite_updates_in_place():
+    """Values psycopg2 renders itself (quotes, %, unicode, JSON) arrive intact; writing the same keys again
+    updates the rows (same ids), resets their search vector, and keeps analysts' fields."""
+    from analysis.models import Gap
+    from analysis.services.persist import upsert_discovery
+    from analysis.services.search import index_run_facts
+    from dealiq.schemas import DiscoveryResult, FactItem, GapItem
+    from deals.models import Document
+
+    run = create_run(make_small_deal("Values Co"), engine="offline", domains=DOMAINS)
+    doc = Document.objects.filter(deal=run.deal, entity="target").first()
+    odd = "It's 100% \"SAP\" — 50%s of %(users)s; naïve ☃ \\ backslash"
+    facts = [FactItem(entity="target", domain="applications", category="erp", item=f"{odd} #{i}", evidence=odd,
+                      document_id=doc.pk, pages=[1, 2], details={"version": "6.0", "odd": odd, "n": i}, confidence=0.5)
+             for i in range(3)]
+    gaps = [GapItem(entity="target", domain="applications", category="dr", description=odd, importance="critical",
+                    suggested_sources=["DR plan", odd])]
+    assert upsert_discovery(run, DiscoveryResult(facts=facts + facts[:1], gaps=gaps))["facts"] == 3  # deduped
+    rows = {f.item: f for f in Fact.all_objects.filter(run=run)}
+    first = rows[f"{odd} #0"]
+    assert (first.evidence, first.details, first.pages, first.confidence) == (odd, facts[0].details, [1, 2], 0.5)
+    assert (first.verification, first.verification_note, first.legacy_id, first.deleted_at) == ("pending", "", "", None)
+    assert first.created_at is not None and first.search_vector is None
+    gap = Gap.objects.get(run=run)
+    assert (gap.description, gap.suggested_sources, gap.importance) == (odd, ["DR plan", odd], "critical")
+
+    if connection.vendor == "postgresql":
+        index_run_facts(run.pk)
+    Fact.all_objects.filter(pk=first.pk).update(verification_note="checked by hand")
+    facts[0].details = {"version": "7.0"}
+    upsert_discovery(run, DiscoveryResult(facts=facts[:1], gaps=gaps))
+    again = Fact.all_objects.get(pk=first.pk)
+    assert again.details == {"version": "7.0"} and again.verification_note == "checked by hand"
+    assert again.search_vector is None  # rewritten: back to "not indexed yet" until the next finalize
+    assert Fact.all_objects.filter(run=run).count() == 3 and Gap.objects.filter(run=run).count() == 1
