@@ -164,7 +164,7 @@ DEFAULT_ORDER = {
 def base_queryset(kind: str, run):
     """The run's rows of one kind, ranked, in the default order, with what list pages and exports show."""
     if kind == "facts":
-        qs = Fact.objects.for_run(run).select_related("document")
+        qs = Fact.objects.for_run(run).select_related("document").defer("search_vector")  # pages never show it
     elif kind == "gaps":
         qs = Gap.objects.for_run(run).select_related("document", "answer_document")
     elif kind == "findings":

@@ -21,6 +21,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from analysis.models import RunStep, StepStatus
+from analysis.services.durability import without_waiting_for_disk
 
 from .pipeline import STEP_TASK
 
@@ -38,6 +39,12 @@ def _step_rows(task_name: str, args):
     except (TypeError, ValueError):
         return None
     return RunStep.objects.filter(run_id=run_id, domain=domain, kind=kind, status=StepStatus.PENDING)
+
+
+def _hint(rows, **fields) -> int:
+    """A liveness stamp is a hint the watchdog can do without: it does not wait for the disk."""
+    with without_waiting_for_disk():
+        return rows.update(**fields)
 
 
 def _safely(what: str, fn) -> None:
@@ -58,7 +65,7 @@ def on_publish(sender=None, headers=None, body=None, **kwargs) -> None:
     args = body[0] if isinstance(body, (list, tuple)) and body else None
     rows = _step_rows(task_name, args)
     if rows is not None:
-        _safely("published", lambda: rows.update(dispatched_at=timezone.now(), held_by=""))
+        _safely("published", lambda: _hint(rows, dispatched_at=timezone.now(), held_by=""))
 
 
 def on_received(sender=None, request=None, **kwargs) -> None:
@@ -68,7 +75,7 @@ def on_received(sender=None, request=None, **kwargs) -> None:
     rows = _step_rows(request.name, request.args)
     hostname = getattr(sender, "hostname", "") or getattr(request, "hostname", "")
     if rows is not None and hostname:
-        _safely("received", lambda: rows.update(held_by=hostname, heartbeat_at=timezone.now()))
+        _safely("received", lambda: _hint(rows, held_by=hostname, heartbeat_at=timezone.now()))
 
 
 def release_hold(run_id: int, domain: str, kind: str, hostname: str) -> None:

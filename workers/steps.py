@@ -102,7 +102,7 @@ def _discover(claim: Claim, run: AnalysisRun, engine, data: dict | None = None) 
     # `data`: the inputs the step's fingerprint was computed from (services/reuse.py), read once.
     request = DiscoveryRequest(
         **(data or inputs.discovery_inputs(run, claim.domain, claim.entity)),
-        completed_batches=saved_batches(claim.step_id),
+        completed_batches=saved_batches(claim.step_id, claim.partial),
         on_batch_done=lambda index, result: save_batch_checkpoint(claim, index, result),
         should_stop=lambda: is_cancelled(claim.run_id),
         answers=StepAnswers(claim),

@@ -6,6 +6,7 @@ deterministic natural key from dealiq.keys: the same item in two runs has the sa
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -109,6 +110,11 @@ class Fact(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Full-text search of item + evidence (PostgreSQL), filled for the whole run by one UPDATE at finalize,
+    # not at insert: a step's save does not pay for to_tsvector (≈ 25 µs a fact). NULL until then (and
+    # after a rewrite); search falls back to the expression for such rows. Its GIN index is partial
+    # (NOT NULL), so inserting a fact touches no search index at all. See services/search.py.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = AliveFactManager()
     all_objects = FactQuerySet.as_manager()
@@ -123,9 +129,16 @@ class Fact(models.Model):
             choices_check("verification", Verification, "fact_verification_valid"),
         ]
         indexes = [
-            models.Index(fields=["run", "domain"], name="fact_run_domain_idx"),
+            # The list's default order (and a domain/entity filter in it): a deep page walks the index.
+            models.Index(
+                fields=["run", "domain", "entity", "category", "id"], include=["deleted_at"], name="fact_run_list_order_idx"
+            ),
             models.Index(fields=["deal", "run"], name="fact_deal_run_idx"),
             models.Index(fields=["deal", "key"], name="fact_deal_key_idx"),
+            # The carry-forward of verifications looks up a step's keys among the deal's decided facts
+            # only: a small index, so a step of a deal with few decisions probes almost nothing.
+            models.Index(fields=["deal", "key"], condition=~models.Q(verification="pending"),
+                         name="fact_decided_deal_key_idx"),
         ]
 
     def __str__(self) -> str:
@@ -188,6 +201,8 @@ class Gap(models.Model):
         indexes = [
             models.Index(fields=["run", "domain"], name="gap_run_domain_idx"),
             models.Index(fields=["deal", "run"], name="gap_deal_run_idx"),
+            models.Index(fields=["deal", "key"], condition=models.Q(resolved_at__isnull=False),
+                         name="gap_resolved_deal_key_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,13 +15,13 @@ its turn in a long queue.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from ..models import (
     StepKind,
     StepStatus,
 )
+from .durability import ASYNC_COMMIT_CTE
 
 R, S = RunStatus, StepStatus
 logger = logging.getLogger(__name__)
@@ -121,8 +122,10 @@ def move_run(
     data: dict | None = None,
     severity: str = EventSeverity.INFO,
     where: Q | None = None,
+    deal_id: int | None = None,
 ) -> bool:
-    """Apply RUN_TRANSITIONS[name] to one run if it is in a source state; True if it moved."""
+    """Apply RUN_TRANSITIONS[name] to one run if it is in a source state; True if it moved (`deal_id`,
+    when the caller knows it, saves the audit event a query)."""
     transition = RUN_TRANSITIONS[name]
     with transaction.atomic():
         rows = AnalysisRun.objects.filter(pk=run_id, status__in=transition.sources)
@@ -131,7 +134,7 @@ def move_run(
         changed = rows.update(status=transition.target, **(fields or {}))
         if changed:
             if transition.event:
-                record_event(transition.event, actor=actor, run=run_id, object_type="AnalysisRun",
+                record_event(transition.event, actor=actor, run=run_id, deal=deal_id, object_type="AnalysisRun",
                              object_id=run_id, severity=severity, data=data or {})
             if transition.target in FINISHED_RUN_STATUSES:
                 _finished_on_commit(run_id, transition.target)
@@ -148,20 +151,108 @@ def move_step(
     actor_label: str = "",
     severity: str = EventSeverity.INFO,
     run_id: int | None = None,
+    deal_id: int | None = None,
 ) -> bool:
-    """Apply STEP_TRANSITIONS[name] to one step (only at `attempt`, when given: the fence)."""
+    """Apply STEP_TRANSITIONS[name] to one step (only at `attempt`, when given: the fence).
+
+    Two statements when the caller knows `run_id` and `deal_id` (the UPDATE and its audit event): no
+    savepoint either — the move and its event commit or roll back with the caller's transaction."""
     transition = STEP_TRANSITIONS[name]
     rows = RunStep.objects.filter(pk=step_id, status__in=transition.sources)
     if attempt is not None:
         rows = rows.filter(attempts=attempt)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         changed = rows.update(status=transition.target, **(fields or {}))
         if changed and transition.event:
             if run_id is None:
                 run_id = RunStep.objects.values_list("run_id", flat=True).get(pk=step_id)
-            record_event(transition.event, actor_label=actor_label, run=run_id, object_type="RunStep",
+            record_event(transition.event, actor_label=actor_label, run=run_id, deal=deal_id, object_type="RunStep",
                          object_id=step_id, severity=severity, data=data or {})
     return bool(changed)
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    step_id: int
+    attempt: int
+    attempt_floor: int
+    rate_limit_waits: int
+    rate_limit_waited_seconds: float
+    partial: dict
+    deal_id: int
+
+
+def _claim_sql() -> str:
+    from audit.models import AuditEvent
+
+    run_t, step_t, event_t = AnalysisRun._meta.db_table, RunStep._meta.db_table, AuditEvent._meta.db_table
+    claim = STEP_TRANSITIONS["claim"]
+    quoted = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731 — our own enum values
+    settled = quoted(SETTLED_STEP_STATUSES)
+    return f"""
+    WITH run AS (
+        -- FOR SHARE, as a claim always took it: claims of one run do not wait for each other, a cancel
+        -- (an UPDATE of the row) waits for claims in flight, and a claim after a cancel sees it. The
+        -- select list runs before the lock is waited for: the step lock timeout bounds that wait.
+        SELECT id, deal_id, status, set_config('lock_timeout', %(lock_timeout)s, true) FROM {run_t}
+        WHERE id = %(run)s AND status IN ({quoted(ACTIVE_RUN_STATUSES)}) FOR SHARE
+    ), target AS (
+        SELECT s.id FROM {step_t} s, run
+        WHERE s.run_id = run.id AND s.domain = %(domain)s AND s.kind = %(kind)s
+          AND s.status IN ({quoted(claim.sources)})
+          -- a running step is taken over only from an owner that stopped heartbeating
+          AND (s.status <> '{StepStatus.RUNNING}' OR s.heartbeat_at IS NULL OR s.heartbeat_at < %(stale_before)s)
+          AND s.attempts - s.attempt_floor < %(max_attempts)s
+          AND NOT EXISTS (SELECT 1 FROM {step_t} e WHERE e.run_id = s.run_id AND e.domain = s.domain
+                          AND e.kind = ANY(%(earlier)s::text[]) AND e.status NOT IN ({settled}))
+        FOR UPDATE OF s SKIP LOCKED
+    ), claimed AS (
+        UPDATE {step_t} u SET status = '{claim.target}', attempts = u.attempts + 1,
+            task_id = CASE WHEN %(task_id)s = '' THEN u.task_id ELSE %(task_id)s END,
+            worker = %(worker)s, held_by = '', heartbeat_at = %(now)s,
+            started_at = COALESCE(u.started_at, %(now)s), error = ''
+        FROM target WHERE u.id = target.id
+        RETURNING u.id, u.attempts, u.attempt_floor, u.rate_limit_waits, u.rate_limit_waited_seconds, u.partial
+    ), events AS (
+        INSERT INTO {event_t} (at, actor_id, actor_label, deal_id, run_id, event_type, object_type, object_id,
+                               severity, data)
+        SELECT %(now)s, NULL::integer, %(worker)s, run.deal_id, run.id, '{claim.event}', 'RunStep', claimed.id::text,
+               '{EventSeverity.INFO}',
+               jsonb_build_object('domain', %(domain)s, 'kind', %(kind)s, 'attempt', claimed.attempts,
+                                  'task_id', %(task_id)s)
+        FROM claimed, run
+    )
+    SELECT claimed.*, run.deal_id, run.status FROM claimed, run"""
+
+
+def claim_in_one_statement(
+    run_id: int, domain: str, kind: str, *, task_id: str, worker: str, max_attempts: int
+) -> ClaimedRow | None:
+    """The "claim" transition with its audit event, in one statement on PostgreSQL (the run's "start",
+    on its first claims only, is one more), when every guard holds: run active, earlier steps of the domain
+    settled, the step pending/waiting or its running owner stale, attempts left, its row not locked by
+    another copy (SKIP LOCKED). None: some guard failed (or not PostgreSQL) — the caller finds out
+    which, on the slower path that takes the same decisions one by one."""
+    if connection.vendor != "postgresql":
+        return None
+    earlier = [str(k) for k in STEP_ORDER[: STEP_ORDER.index(StepKind(kind))]]
+    now = timezone.now()
+    params = {
+        "run": run_id, "domain": domain, "kind": kind, "task_id": task_id or "", "worker": worker, "now": now,
+        "stale_before": stale_cutoff(now), "max_attempts": max_attempts, "earlier": earlier,
+        "lock_timeout": str(settings.DEALIQ_STEP_LOCK_TIMEOUT_MS),
+    }
+    with connection.cursor() as cursor:  # autocommit: one round trip, no transaction left open
+        cursor.execute(_claim_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    partial = json.loads(row[5]) if isinstance(row[5], str) else row[5]
+    if row[7] in RUN_TRANSITIONS["start"].sources:
+        # The run's first claim starts it — in its own statement: a claim holds the run row FOR SHARE,
+        # and two claims each upgrading their share lock to UPDATE it in one statement would deadlock.
+        mark_running(run_id, deal_id=row[6])
+    return ClaimedRow(row[0], row[1], row[2], row[3], row[4], partial or {}, row[6])
 
 
 def move_steps(steps, name: str, *, fields: dict | None = None) -> int:
@@ -188,26 +279,54 @@ def all_domains_finished(run) -> bool:
     return all(domain_finished(steps) for steps in by_domain.values())
 
 
+def _recount_sql(*, fan_in: bool) -> str:
+    """One UPDATE of the run row from its steps: progress, usage and (fan_in) "was I the last domain?".
+
+    Portable SQL (PostgreSQL, SQLite ≥ 3.33). A domain is finished when one of its steps failed or all
+    are settled, so the run is finished when no step is unsettled in a domain without a failed step."""
+    run_t, step_t = AnalysisRun._meta.db_table, RunStep._meta.db_table
+    settled = ", ".join(f"'{s}'" for s in SETTLED_STEP_STATUSES)
+    finished = ", ".join(f"'{s}'" for s in (*SETTLED_STEP_STATUSES, StepStatus.FAILED))
+    active = ", ".join(f"'{s}'" for s in ACTIVE_RUN_STATUSES)
+    usage = AnalysisRun.USAGE_FIELDS
+    sums = ", ".join(f"COALESCE(SUM({f}), 0) AS {f}" for f in usage)
+    sets = ", ".join(f"{f} = totals.{f}" for f in usage)
+    fan_in_set = fan_in_ret = ""
+    if fan_in:
+        fan_in_set = f""",
+            finalize_dispatched_at = CASE
+                WHEN {run_t}.finalize_dispatched_at IS NULL AND {run_t}.status IN ({active}) AND NOT EXISTS (
+                    SELECT 1 FROM {step_t} u WHERE u.run_id = %(run)s AND u.status NOT IN ({finished})
+                    AND NOT EXISTS (SELECT 1 FROM {step_t} f
+                                    WHERE f.run_id = u.run_id AND f.domain = u.domain AND f.status = '{StepStatus.FAILED}'))
+                THEN %(now)s ELSE {run_t}.finalize_dispatched_at END"""
+        fan_in_ret = " RETURNING finalize_dispatched_at"
+    # PostgreSQL, in autocommit: the recount and the fan-in stamp are hints (services/durability.py), no disk
+    # wait. Inside a caller's transaction the setting would cover the caller's writes too: not there.
+    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
+    async_cte, async_from = ("WITH " + ASYNC_COMMIT_CTE, ", async_commit") if relaxed else ("", "")
+    return f"""
+        {async_cte}
+        UPDATE {run_t} SET
+            steps_done = totals.done,
+            dropped_ungrounded = totals.dropped,
+            {sets},
+            progress = CASE WHEN {run_t}.steps_total > 0 THEN totals.done * 100 / {run_t}.steps_total
+                            ELSE {run_t}.progress END,
+            heartbeat_at = %(now)s{fan_in_set}
+        FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settled}) THEN 1 ELSE 0 END), 0) AS done,
+                     COALESCE(SUM(dropped_ungrounded), 0) AS dropped, {sums}
+              FROM {step_t} WHERE run_id = %(run)s) AS totals{async_from}
+        WHERE {run_t}.id = %(run)s{fan_in_ret}"""
+
+
 def refresh_progress(run_id: int) -> None:
     """Recount the run's progress and usage from its steps in one UPDATE (idempotent: a crash between a
     step's commit and this call is repaired by the next call, and finalize recounts anyway). Runs in
     autocommit: the run row is locked only for this one statement."""
-    steps = RunStep.objects.filter(run_id=OuterRef("pk")).order_by().values("run_id")
-
-    def total(expr, output=None):
-        output = output or IntegerField()
-        return Coalesce(Subquery(steps.annotate(v=expr).values("v")[:1], output_field=output), Value(0))
-
-    settled = Count("id", filter=Q(status__in=SETTLED_STEP_STATUSES))
-    fields = {
-        "steps_done": total(settled),
-        "dropped_ungrounded": total(Sum("dropped_ungrounded")),
-        **{name: total(Sum(name), AnalysisRun._meta.get_field(name)) for name in AnalysisRun.USAGE_FIELDS},
-    }
-    AnalysisRun.objects.filter(pk=run_id).update(**fields, heartbeat_at=timezone.now())
-    AnalysisRun.objects.filter(pk=run_id, steps_total__gt=0).update(
-        progress=F("steps_done") * 100 / F("steps_total")
-    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_recount_sql(fan_in=False), {"run": run_id, "now": now})
 
 
 def deal_discovery_finished(steps: list[RunStep]) -> bool:
@@ -258,26 +377,28 @@ def _send_waiting_reasoning(run_id: int, steps: list[RunStep], continuing_domain
 
 
 def after_step_settled(run_id: int, *, continuing_domain: str | None = None) -> bool:
-    """Fan-in, after the step's own commit: the step that sees every domain finished asks for finalize.
-    Two steps finishing together both look after committing, so the later one always sees both; the
-    conditional UPDATE on `finalize_dispatched_at` lets exactly one of them ask. The step that sees the
-    deal's discovery finished sends the reasoning steps waiting for it (`continuing_domain`: the domain
-    whose chain goes on into its reasoning step by itself)."""
-    refresh_progress(run_id)
-    steps = list(RunStep.objects.filter(run_id=run_id).only("domain", "kind", "status", "finished_at"))
-    by_domain: dict[str, list[RunStep]] = {}
-    for step in steps:
-        by_domain.setdefault(step.domain, []).append(step)
-    if not all(domain_finished(domain_steps) for domain_steps in by_domain.values()):
+    """Fan-in, after the step's own commit, in one statement with the progress recount: the step that sees
+    every domain finished sets `finalize_dispatched_at` and asks for finalize. Two steps finishing
+    together both look after committing (each statement's snapshot is taken after its own commit), so
+    the later one always sees both; the row lock of the UPDATE lets exactly one of them set the stamp
+    (the other reads back a different stamp). Otherwise, the step that sees the deal's discovery finished
+    sends the reasoning steps waiting for it (`continuing_domain`: the domain whose chain goes on into its
+    reasoning step by itself)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_recount_sql(fan_in=True), {"run": run_id, "now": now})
+        row = cursor.fetchone()
+    # PostgreSQL hands the stamp back as the aware datetime we sent; SQLite as a naive one for our text.
+    stamped = row is not None and row[0] is not None and (
+        row[0] == now if isinstance(now, dt.datetime) else str(row[0]) == str(now)
+    )
+    if not stamped:
+        steps = list(RunStep.objects.filter(run_id=run_id).only("domain", "kind", "status", "finished_at"))
         if deal_discovery_finished(steps):
             _send_waiting_reasoning(run_id, steps, continuing_domain)
-        return False
-    changed = AnalysisRun.objects.filter(
-        pk=run_id, status__in=ACTIVE_RUN_STATUSES, finalize_dispatched_at__isnull=True
-    ).update(finalize_dispatched_at=timezone.now())
-    if changed:
+    if stamped:
         finalize_requested.send(sender=AnalysisRun, run_id=run_id)
-    return bool(changed)
+    return stamped
 
 
 # --- liveness ---------------------------------------------------------------------------------
@@ -410,10 +531,10 @@ def can_requeue(run: AnalysisRun) -> bool:
 # --- the run's transitions, each with its guard ------------------------------------------------
 
 
-def mark_running(run_id: int) -> bool:
+def mark_running(run_id: int, *, deal_id: int | None = None) -> bool:
     """queued → running, the first time a step is claimed."""
     now = timezone.now()
-    return move_run(run_id, "start", fields={"started_at": now, "heartbeat_at": now})
+    return move_run(run_id, "start", fields={"started_at": now, "heartbeat_at": now}, deal_id=deal_id)
 
 
 def cancel_run(run: AnalysisRun, *, actor=None) -> TransitionResult:
@@ -548,6 +669,7 @@ def finish_run(run_id: int) -> str:
     from audit.services import truncate_error
 
     from .gap_answers import record_answered_gaps
+    from .search import index_run_facts
 
     refresh_progress(run_id)
     with transaction.atomic():
@@ -560,6 +682,7 @@ def finish_run(run_id: int) -> str:
         deal_counts, layer_error = _reason_over_deal(run, failed)
         error = "; ".join(filter(None, [*(f"{s.domain}/{s.kind}: {s.error}" for s in failed), layer_error]))
         answered = record_answered_gaps(run)
+        index_run_facts(run_id)  # full-text search vectors, once for the run (not in every step's save)
         counts = _counts_by_domain(run)
         fields = {
             "counts": counts,

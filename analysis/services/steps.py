@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar
@@ -21,6 +21,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -82,6 +83,10 @@ class Claim:
     floor: int = 0  # `attempts` at the last re-queue: the attempt cap counts from here
     rate_limit_waits: int = 0  # provider rate-limit waits so far that spent no attempt
     rate_limit_waited: float = 0.0  # their total seconds
+    deal_id: int | None = None  # the run's deal (audit events need it; known at claim, saves a query)
+    # The step's sub-checkpoints as the claim found them (saved answers and batches to replay): read by the
+    # claim itself, so the step does not read them again. None: read them from the row.
+    partial: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def attempts_since_requeue(self) -> int:
@@ -115,11 +120,18 @@ def bounded_transaction() -> None:
 
 
 def _locked(run_id: int, step_id: int) -> tuple[AnalysisRun, RunStep]:
-    """The step row locked, the run read without a lock (its status is checked by the fence)."""
-    bounded_transaction()
-    step = RunStep.objects.select_for_update().get(pk=step_id)
-    run = AnalysisRun.objects.get(pk=run_id)
-    return run, step
+    """The step row locked, the run read without a lock (its status is checked by the fence): one
+    statement (`FOR UPDATE OF` the step only). On PostgreSQL the same statement bounds the transaction
+    (see `bounded_transaction`): its select list is evaluated before the row lock is waited for, so the
+    lock_timeout already applies to that wait."""
+    rows = RunStep.objects.select_related("run").select_for_update(of=("self",))
+    if connection.vendor == "postgresql":
+        rows = rows.annotate(_bounded=RawSQL(
+            "set_config('lock_timeout', %s, true) || set_config('idle_in_transaction_session_timeout', %s, true)",
+            [str(settings.DEALIQ_STEP_LOCK_TIMEOUT_MS), str(settings.DEALIQ_STEP_IDLE_TIMEOUT_MS)],
+        ))
+    step = rows.get(pk=step_id, run_id=run_id)
+    return step.run, step
 
 
 # A step row is locked for a moment by the stamps on it (received, published, heartbeat, a saved answer);
@@ -155,8 +167,9 @@ def _share_run_row(run_id: int) -> None:
 
 
 def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "") -> ClaimResult:
+    """Claim the step: one statement when every guard holds (PostgreSQL), else the guards one by one,
+    which also says why a step cannot be claimed (and fails one that is out of attempts)."""
     max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
-    out_of_attempts = False
     if lifecycle.waits_for_deal_discovery(run_id, kind):
         # Checked before locking the row: a copy that only looks and skips must not make the copies
         # arriving with it back off as "busy" (they could be the one that is due). This copy goes away:
@@ -168,6 +181,20 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
         )
         if lifecycle.waits_for_deal_discovery(run_id, kind):
             return ClaimResult(None, SkipReason.WAITING_FOR_DISCOVERY)
+    row = lifecycle.claim_in_one_statement(
+        run_id, domain, kind, task_id=task_id, worker=worker or worker_label(), max_attempts=max_attempts
+    )
+    if row is not None:
+        return ClaimResult(Claim(
+            run_id, row.step_id, domain, kind, row.attempt, row.attempt_floor,
+            row.rate_limit_waits, row.rate_limit_waited_seconds, deal_id=row.deal_id, partial=row.partial,
+        ))
+    return _claim_step_checked(run_id, domain, kind, task_id=task_id, worker=worker)
+
+
+def _claim_step_checked(run_id: int, domain: str, kind: str, *, task_id: str = "", worker: str = "") -> ClaimResult:
+    max_attempts = settings.DEALIQ_STEP_MAX_ATTEMPTS
+    out_of_attempts = starts_run = False
     with transaction.atomic():
         bounded_transaction()
         _share_run_row(run_id)
@@ -213,18 +240,18 @@ def claim_step(run_id: int, domain: str, kind: str, *, task_id: str = "", worker
                 run_id=run_id,
                 data={"domain": domain, "kind": kind, "attempt": attempt, "task_id": task_id},
             )
+            starts_run = run.status == RunStatus.QUEUED
             claim = Claim(
                 run_id, step.pk, domain, kind, attempt, step.attempt_floor,
-                step.rate_limit_waits, step.rate_limit_waited_seconds,
+                step.rate_limit_waits, step.rate_limit_waited_seconds, deal_id=run.deal_id,
             )
     if out_of_attempts:
         after_step_settled(run_id)
         return ClaimResult(None, SkipReason.OUT_OF_ATTEMPTS)
-    if run.status == RunStatus.QUEUED:
-        # queued → running after the claim's commit, not under its FOR SHARE on the run row: two first
-        # claims each holding FOR SHARE and both upgrading to this UPDATE deadlock (PostgreSQL kills one,
-        # whose step then waits a retry countdown). The move is conditional, so the later one is a no-op.
-        mark_running(run_id)
+    if starts_run:
+        # After the claim's commit: inside it this transaction holds the run row FOR SHARE, and two first
+        # claims upgrading their share locks to UPDATE the row would deadlock each other.
+        mark_running(run_id, deal_id=run.deal_id)
     return ClaimResult(claim)
 
 
@@ -297,8 +324,10 @@ def save_batch_checkpoint(claim: Claim, batch_index: int, result: DiscoveryResul
         _record_new_calls(run, step, claim, result.usage, save=True)
 
 
-def saved_batches(step_id: int) -> dict[int, DiscoveryResult]:
-    partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
+def saved_batches(step_id: int, partial: dict | None = None) -> dict[int, DiscoveryResult]:
+    """The grounded results of document batches done by earlier attempts (`partial`: as the claim read it)."""
+    if partial is None:
+        partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
     return {int(k): DiscoveryResult.from_dict(v) for k, v in partial.get("batches", {}).items()}
 
 
@@ -345,7 +374,7 @@ class StepAnswers:
         self.claim = claim
         with self._lock:
             held = dict(self._unsaved.get(claim.step_id, {}))
-        self.answers = {**saved_answers(claim.step_id), **held}
+        self.answers = {**saved_answers(claim.step_id, claim.partial), **held}
         for key, answer in held.items():
             self._persist(key, answer)
 
@@ -374,8 +403,9 @@ class StepAnswers:
                 return
 
 
-def saved_answers(step_id: int) -> dict[str, dict]:
-    partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
+def saved_answers(step_id: int, partial: dict | None = None) -> dict[str, dict]:
+    if partial is None:
+        partial = RunStep.objects.values_list("partial", flat=True).get(pk=step_id) or {}
     return dict(partial.get("answers", {}))
 
 
@@ -482,6 +512,7 @@ def _settle(
         fields={**fields, "finished_at": now, "heartbeat_at": now, "held_by": ""},
         actor_label=step.worker,
         run_id=run.pk,
+        deal_id=run.deal_id,
         data={"domain": step.domain, "kind": step.kind, "attempt": claim.attempt, **counts},
     )
 
@@ -518,6 +549,7 @@ def _fail_locked(run: AnalysisRun, step: RunStep, error: str, *, full_error: str
         fields={"error": truncate_error(error), "finished_at": timezone.now(), "held_by": ""},
         actor_label=step.worker,
         run_id=run.pk,
+        deal_id=run.deal_id,
         severity=EventSeverity.ERROR,
         data={"domain": step.domain, "kind": step.kind, "attempt": step.attempts, "error": full_error or error},
     )
@@ -549,6 +581,7 @@ def park_for_message_batch(claim: Claim, batch_id: str) -> bool:
         attempt=claim.attempt,
         fields={"message_batch_id": batch_id, "attempt_floor": F("attempts"), "error": ""},
         run_id=claim.run_id,
+        deal_id=claim.deal_id,
         data={"domain": claim.domain, "kind": claim.kind, "attempt": claim.attempt, "message_batch": batch_id},
     )
 
@@ -588,6 +621,7 @@ def release_for_retry(
             # Its worker holds the step until the retry message is out (then the publish clears it).
             fields={**changes, "held_by": F("worker")},
             run_id=claim.run_id,
+            deal_id=claim.deal_id,
             severity=EventSeverity.WARNING,
             data={
                 "domain": claim.domain,

@@ -223,6 +223,8 @@ def carry_forward_verifications(run: AnalysisRun, fact_keys: Iterable[str], gap_
     fact_keys = list(fact_keys)
     gap_keys = list(gap_keys)
     counts = {"carried": 0, "changed": 0, "gaps_carried": 0}
+    if run.number <= 1:  # no earlier run of the deal to carry anything from: no query
+        return counts
     if fact_keys:
         sources = _latest_decided(
             Fact.all_objects, run, fact_keys, ~Q(verification=Verification.PENDING), ("verified_by", "document")

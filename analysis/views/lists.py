@@ -1,4 +1,6 @@
 """Facts, gaps and findings of the chosen run: django-filter filters, full-text search, sort, pages — in SQL."""
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.views.generic import ListView
 
 from ..filters import filtered
@@ -6,6 +8,24 @@ from ..run_context import RunPageMixin
 
 PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100, 200)
+
+
+class IdFirstPaginator(Paginator):
+    """Page numbers as usual, but a page reads its rows in two steps inside one query: the page's ids
+    (ordered, OFFSET/LIMIT) from the covering list-order index, then only those rows with their joins.
+    A deep page (page 200 of a run of 20,000 facts) then skips 10,000 index entries instead of sorting
+    and skipping 10,000 whole rows. Links, sort and filters are unchanged."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count) if bottom + self.per_page + self.orphans >= self.count \
+            else bottom + self.per_page
+        rows = self.object_list
+        if isinstance(rows, QuerySet) and bottom > 0:
+            ids = rows.values("pk")[bottom:top]
+            return Page(rows.filter(pk__in=ids), number, self)
+        return Page(rows[bottom:top], number, self)
 
 
 class RunListView(RunPageMixin, ListView):
@@ -36,6 +56,7 @@ class RunListView(RunPageMixin, ListView):
 
 class FactListView(RunListView):
     kind = "facts"
+    paginator_class = IdFirstPaginator  # a run may hold tens of thousands of facts (gaps, findings: hundreds)
 
 
 class GapListView(RunListView):

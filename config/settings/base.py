@@ -88,7 +88,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dealiq.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # Persistent connections (health-checked before reuse): a pipeline step does not open a new one
+        # (a PostgreSQL backend per step cost ~1/3 of a step's overhead in bench/bench_step_overhead.py).
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }

@@ -153,6 +153,32 @@ def test_pages_paginate_with_a_fixed_number_of_queries(client, falcon, people, d
                 b"".join(response.streaming_content)  # streamed exports run their queries while being consumed
 
 
+def test_fact_pages_read_ids_first_and_show_exactly_the_rows_of_plain_offset_paging(client, falcon, people):
+    """Page numbers, sort and filters unchanged: every page (id-first) holds the rows the ordered, filtered
+    list has at that offset, none repeated or skipped, the last page short."""
+    from analysis.filters import filtered
+
+    deal = falcon[0]
+    doc = make_document(deal, "target", ["Many servers."], filename="servers.txt")
+    facts = [fact(doc, ("infrastructure", "network", "applications")[i % 3], f"cat{i % 4}", f"Server {i:03}",
+                  "Many servers.", entity=("target", "buyer")[i % 2]) for i in range(130)]
+    run = persist_run(deal, facts)
+    client.force_login(people["viewer"])
+    url = reverse("analysis:facts", args=[deal.pk])
+    for params in ({}, {"sort": "-item"}, {"entity": "target", "sort": "category"}, {"q": "server", "per_page": "25"}):
+        _, expected = filtered("facts", run, params)
+        expected_ids = list(expected.values_list("pk", flat=True))
+        per_page = int(params.get("per_page", 50))
+        pages = -(-len(expected_ids) // per_page)
+        seen = []
+        for number in range(1, pages + 1):
+            response = client.get(url, {**params, "page": number})
+            assert response.context["page_obj"].number == number
+            seen.extend(f.pk for f in response.context["rows"])
+        assert seen == expected_ids, params
+        assert client.get(url, {**params, "page": "last"}).context["page_obj"].number == pages
+
+
 def test_every_page_title_is_plain_text_and_each_form_appears_once(client, falcon, people):
     """A template block left open swallows the page into <title> (the finding page once did)."""
 
@@ -275,18 +301,27 @@ def test_spreadsheet_formula_injection_is_neutralised(client, falcon, people):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN index exists on PostgreSQL only")
-def test_fact_search_expression_matches_the_gin_index(falcon):
+def test_fact_search_uses_the_vector_filled_at_finalize_and_finds_rows_not_filled_yet(falcon):
     from analysis.filters import filtered
     from analysis.models import Fact
-    from analysis.services.search import search_facts
+    from analysis.services.search import index_run_facts, search_facts
 
     run = falcon[1]
+    # Finalize filled every fact's vector; a step's insert does not (its save never runs to_tsvector).
+    assert not Fact.all_objects.filter(run=run, search_vector__isnull=True).exists()
     _, qs = filtered("facts", run, {"q": "firewall"})
     assert [f.item for f in qs] == ["FortiGate FortiOS 6.0"]
-    # The expression the page filters on is the indexed one: on a tiny table, forbid seq scans to see it used.
+    # The page's condition uses the stored vector's (partial) GIN index: forbid seq scans to see it used.
     sql, params = search_facts(Fact.objects.all(), "firewall").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "fact_search_gin" in plan, plan
+    assert "fact_search_vector_gin" in plan, plan
+    # A row whose vector is not filled yet (rewritten after finalize, run in progress) is still found.
+    Fact.all_objects.filter(run=run).update(search_vector=None)
+    _, qs = filtered("facts", run, {"q": "firewall"})
+    assert [f.item for f in qs] == ["FortiGate FortiOS 6.0"]
+    assert index_run_facts(run.pk) == Fact.all_objects.filter(run=run).count()
+    _, qs = filtered("facts", run, {"q": "firewall -fortigate"})
+    assert list(qs) == []
