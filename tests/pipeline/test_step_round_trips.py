@@ -13,10 +13,10 @@ from analysis.services.runs import create_run
 from analysis.services.steps import claim_step
 from audit.models import AuditEvent
 from audit.services import worker_label
+from tests.factories import make_small_deal
 from workers.steps import execute_step
 
 from ..support.services import service_missing
-from ..support.small_deals import make_small_deal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DOMAINS = ["applications", "network"]
