@@ -176,7 +176,7 @@ def main() -> int:
     from analysis.models import Fact, RunStep
     from analysis.services.runs import create_run
     from deals.models import Document
-    from tests.support.small_deals import make_small_deal
+    from tests.factories import make_small_deal
 
     call_command("migrate", verbosity=0, interactive=False)
     deal = make_small_deal(f"Persist bench {time.time_ns()}")

@@ -149,7 +149,7 @@ def main() -> int:
     from analysis.models import RunStatus
     from config.celery_app import app
     from dealiq.domains import DOMAIN_KEYS
-    from tests.support.small_deals import make_small_deal
+    from tests.factories import make_small_deal
     from tests.support.worker import WorkerProcess, reset_broker_connections, wait_for_run
     from workers.pipeline import start_run
 
