@@ -7,6 +7,7 @@ rate-limit wait short enough to sleep through (DEALIQ_RATE_LIMIT_MAX_SLEEP_SECON
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -242,7 +243,7 @@ def execute_step(
             counts = reuse.settle_reused(claim, prepared, run)
             logger.info("step reused %s from run %s %s", log_ctx, prepared.source_run_number, counts)
             return StepOutcome("reused", counts=counts)
-        reuse.record_fingerprint(claim, prepared.fingerprint)
+        claim = dataclasses.replace(claim, fingerprint=prepared.fingerprint)
         with HeartbeatThread(claim, settings.DEALIQ_HEARTBEAT_INTERVAL_SECONDS):
             step = _reason if kind == StepKind.REASON else _discover
             counts = step(claim, run, engine, prepared.inputs)

@@ -376,14 +376,15 @@ def _send_waiting_reasoning(run_id: int, steps: list[RunStep], continuing_domain
         reasoning_ready.send(sender=AnalysisRun, run_id=run_id, domains=domains)
 
 
-def after_step_settled(run_id: int, *, continuing_domain: str | None = None) -> bool:
+def after_step_settled(run_id: int, *, continuing_domain: str | None = None, discovery_settled: bool = False) -> bool:
     """Fan-in, after the step's own commit, in one statement with the progress recount: the step that sees
     every domain finished sets `finalize_dispatched_at` and asks for finalize. Two steps finishing
     together both look after committing (each statement's snapshot is taken after its own commit), so
     the later one always sees both; the row lock of the UPDATE lets exactly one of them set the stamp
     (the other reads back a different stamp). Otherwise, the step that sees the deal's discovery finished
     sends the reasoning steps waiting for it (`continuing_domain`: the domain whose chain goes on into its
-    reasoning step by itself)."""
+    reasoning step by itself; `discovery_settled`: the step that settled was a discovery step — only then
+    can the deal's discovery have just finished)."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(_recount_sql(fan_in=True), {"run": run_id, "now": now})
@@ -392,7 +393,7 @@ def after_step_settled(run_id: int, *, continuing_domain: str | None = None) -> 
     stamped = row is not None and row[0] is not None and (
         row[0] == now if isinstance(now, dt.datetime) else str(row[0]) == str(now)
     )
-    if not stamped:
+    if not stamped and discovery_settled:
         steps = list(RunStep.objects.filter(run_id=run_id).only("domain", "kind", "status", "finished_at"))
         if deal_discovery_finished(steps):
             _send_waiting_reasoning(run_id, steps, continuing_domain)

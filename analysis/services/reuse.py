@@ -10,7 +10,7 @@ the same deal (newest first; indexed). If there is one, the step is claimed as u
 `settle_reused` copies that step's rows into this run — facts and gaps of the (domain, entity), or the
 domain's findings and their fact links — one INSERT … SELECT per table, and settles the step `reused`
 (running → reused, lifecycle.py). No engine call, no rate-limit token. Otherwise the step runs its engine
-and keeps its fingerprint (`record_fingerprint`), so a later run can reuse it.
+and keeps its fingerprint (`Claim.fingerprint`, written with its checkpoint), so a later run can reuse it.
 
 Analysts' work survives: copied facts and gaps start undecided and get the earlier runs' decisions through
 `carry_forward_verifications`, exactly as a re-run's freshly written rows do; finding reviews apply by key
@@ -115,12 +115,9 @@ def prepare(run: AnalysisRun, domain: str, kind: str, versions: dict, *, deal_wi
     `deal_wide`: the engine's reasoning reads the whole deal's facts and gaps, so they are inputs too."""
     data = step_inputs.step_inputs(run, domain, kind, deal_wide=deal_wide)
     fp = step_fingerprint(run, domain, kind, data, versions)
-    return PreparedStep(data, fp, find_source(run, domain, kind, fp) if reuse_enabled(run) else None)
-
-
-def record_fingerprint(claim, fp: str) -> None:
-    """A step that runs its engine keeps its fingerprint (while the claim is its own) for later runs."""
-    RunStep.objects.filter(pk=claim.step_id, attempts=claim.attempt).update(input_fingerprint=fp)
+    # A deal's first run has no earlier run to reuse from: no lookup.
+    source = find_source(run, domain, kind, fp) if reuse_enabled(run) and run.number > 1 else None
+    return PreparedStep(data, fp, source)
 
 
 # --- copying a settled step's rows: one INSERT … SELECT per table ---------------------------------
@@ -257,6 +254,11 @@ def settle_reused(claim, prepared: PreparedStep, run: AnalysisRun) -> dict[str, 
             data={"domain": claim.domain, "kind": claim.kind, "attempt": claim.attempt,
                   "from_run": source["run__number"], "from_step": source["pk"], **counts},
         )
-    after_step_settled(claim.run_id)
+    discovery = claim.kind != StepKind.REASON
+    after_step_settled(
+        claim.run_id,
+        continuing_domain=claim.domain if claim.kind == StepKind.DISCOVER_BUYER else None,
+        discovery_settled=discovery,
+    )
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.REUSED, counts=counts)
     return counts

@@ -87,6 +87,9 @@ class Claim:
     # The step's sub-checkpoints as the claim found them (saved answers and batches to replay): read by the
     # claim itself, so the step does not read them again. None: read them from the row.
     partial: dict | None = field(default=None, compare=False, repr=False)
+    # The step's input fingerprint (services/reuse.py), stored with the step's checkpoint when it settles,
+    # so a later run can reuse its results.
+    fingerprint: str = field(default="", compare=False, repr=False)
 
     @property
     def attempts_since_requeue(self) -> int:
@@ -246,7 +249,7 @@ def _claim_step_checked(run_id: int, domain: str, kind: str, *, task_id: str = "
                 step.rate_limit_waits, step.rate_limit_waited_seconds, deal_id=run.deal_id,
             )
     if out_of_attempts:
-        after_step_settled(run_id)
+        after_step_settled(run_id, discovery_settled=kind != StepKind.REASON)
         return ClaimResult(None, SkipReason.OUT_OF_ATTEMPTS)
     if starts_run:
         # After the claim's commit: inside it this transaction holds the run row FOR SHARE, and two first
@@ -505,6 +508,8 @@ def _settle(
         for name in (*step.USAGE_FIELDS, "facts_written", "gaps_written", "findings_written", "items_written",
                      "dropped_ungrounded", "dropped_links", "item_report", "partial")
     }
+    if claim.fingerprint:
+        fields["input_fingerprint"] = claim.fingerprint
     lifecycle.move_step(
         step.pk,
         "settle",
@@ -525,7 +530,11 @@ def persist_discovery(claim: Claim, result: DiscoveryResult) -> dict[str, int]:
         counts = upsert_discovery(run, result)
         _settle(run, step, claim, result.usage, counts, result.items)
     # The buyer step's chain goes on into the domain's reasoning step by itself.
-    after_step_settled(claim.run_id, continuing_domain=claim.domain if claim.kind == StepKind.DISCOVER_BUYER else None)
+    after_step_settled(
+        claim.run_id,
+        continuing_domain=claim.domain if claim.kind == StepKind.DISCOVER_BUYER else None,
+        discovery_settled=True,
+    )
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
     return counts
 
@@ -564,7 +573,7 @@ def fail_step(claim: Claim, error: str, *, full_error: str = "") -> bool:
             _fail_locked(run, step, error, full_error=full_error)
     except StaleClaim:
         return False
-    after_step_settled(claim.run_id)
+    after_step_settled(claim.run_id, discovery_settled=claim.kind != StepKind.REASON)
     step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.FAILED, counts={})
     return True
 
