@@ -152,7 +152,7 @@ def main() -> int:
     from django.core.management import call_command
 
     from analysis.models import EngineCall, Fact, RunStatus, RunStep
-    from deals.dataroom import deal_from_folder
+    from deals.dataroom_import import deal_from_folder
     from tests.support.worker import WorkerProcess, wait_for_run
     from workers.pipeline import start_run
 

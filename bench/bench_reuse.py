@@ -137,7 +137,7 @@ def main() -> int:
     import redis
     from django.core.management import call_command
 
-    from deals.dataroom import deal_from_folder
+    from deals.dataroom_import import deal_from_folder
     from tests.support.worker import WorkerProcess
 
     call_command("migrate", verbosity=0, interactive=False)

@@ -76,7 +76,7 @@ def statements_per_step(deal, domains: list[str]) -> tuple[float, float]:
 
     from analysis.models import STEP_ORDER
     from analysis.services.runs import create_run
-    from workers.steps import execute_step
+    from workers.step_runner import execute_step
 
     run = create_run(deal, engine="offline", domains=domains)
     # A step starts with close_old_connections(): with CONN_MAX_AGE=0 that reconnects, which empties the

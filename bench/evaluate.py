@@ -5,7 +5,7 @@
 
 Each invocation works on a throwaway SQLite database in a temporary folder with Celery eager (the
 embedded default), whatever DATABASE_URL or CELERY_BROKER_URL say: the room is imported the way
-`demo` imports the sample deal (deals.dataroom.deal_from_folder), analysed with workers.pipeline.start_run,
+`demo` imports the sample deal (deals.dataroom_import.deal_from_folder), analysed with workers.pipeline.start_run,
 and scored with dealiq.evaluation (see "Evaluation" in docs/engine.md for what each number means). The
 results are also written to bench/results/evaluate-<engine>.json (git-ignored; --output elsewhere).
 
@@ -78,7 +78,7 @@ def measure(room: Path, engine: str, log) -> tuple[object, object]:
     from analysis.models import RunStatus
     from analysis.services.evaluation import evaluate_run
     from dealiq.evaluation import AnswerKeyError, load_key
-    from deals.dataroom import DataRoomError, deal_from_folder
+    from deals.dataroom_import import DataRoomError, deal_from_folder
     from deals.models import Deal
     from workers.pipeline import start_run
 

@@ -17,7 +17,7 @@ from workers.document_tasks import finish_upload
 
 from .access import get_deal_for
 from .curation import CurationError, move_to_entity, restore_document, withdraw_document
-from .dataroom import import_uploaded_archive
+from .dataroom_import import import_uploaded_archive
 from .forms import DealForm, UploadForm
 from .highlight import highlight
 from .ingestion import document_limits, store_uploaded_file

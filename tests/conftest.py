@@ -52,7 +52,7 @@ def member(make_user):
 @pytest.fixture
 def sample_deal(db):
     """The bundled sample deal with its data room imported (no run yet)."""
-    from deals.dataroom import deal_from_folder
+    from deals.dataroom_import import deal_from_folder
 
     deal, outcomes = deal_from_folder(SAMPLE_DEAL)
     assert outcomes.get("rejected", 0) == 0, outcomes

@@ -7,7 +7,7 @@ Three stamps on RunStep, each one cheap UPDATE:
   the worker's main process refreshes the heartbeat of every step it holds every
   DEALIQ_HEARTBEAT_INTERVAL_SECONDS (`WorkerHeartbeat`), so a whole-worker SIGKILL makes everything it
   held go stale together and the watchdog re-sends it all in one round;
-- a running step's own heartbeat thread (workers/steps.py) proves the step itself is alive.
+- a running step's own heartbeat thread (workers/step_runner.py) proves the step itself is alive.
 
 Hooked to Celery signals in WorkersConfig.ready(); a failure here is logged and never fails a task.
 """

@@ -28,7 +28,7 @@ from analysis.services.steps import Claim, park_for_message_batch, resume_waitin
 from dealiq.errors import PermanentError, TransientError
 from dealiq.schemas import DiscoveryRequest
 
-from .engines import engine_for
+from .engine_registry import engine_for
 from .pipeline import dispatch_run
 
 logger = logging.getLogger("dealiq.message_batches")

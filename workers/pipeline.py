@@ -26,7 +26,7 @@ from analysis.services.batches import BatchStart, create_batch, refresh_batch
 from analysis.services.lifecycle import TransitionResult
 from analysis.services.runs import create_run, document_manifest
 
-from .engines import default_engine_name, engine_for
+from .engine_registry import default_engine_name, engine_for
 from .ops.disk import ensure_disk_space
 
 logger = logging.getLogger("dealiq.pipeline")

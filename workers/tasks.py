@@ -16,7 +16,7 @@ from analysis.models import StepKind
 from analysis.services.finalize import finalize_run
 from analysis.services.steps import SkipReason
 
-from .steps import execute_step
+from .step_runner import execute_step
 
 # Outcomes after which the rest of the domain's chain must not run ("waiting": the message batch poller
 # sends the chain again once the step's batch has ended).

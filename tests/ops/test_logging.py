@@ -11,7 +11,7 @@ from analysis.models import RunStep, StepKind, StepStatus
 from analysis.services.runs import create_run
 from config.logging import JsonFormatter, TextFormatter, build_logging
 from dealiq.logcontext import StepContextFilter
-from workers.steps import execute_step
+from workers.step_runner import execute_step
 
 from .data import populate
 from .engines import LONG_ERROR

@@ -275,8 +275,8 @@ def test_a_duplicate_delivery_pays_once_and_the_copy_that_lost_its_claim_is_stil
 ):
     from analysis.services.runs import create_run
     from analysis.services.steps import StaleClaim, claim_step
-    from workers.engines import engine_for
-    from workers.steps import _discover, execute_step
+    from workers.engine_registry import engine_for
+    from workers.step_runner import _discover, execute_step
 
     run = create_run(sample_deal, engine="anthropic", domains=["network"])
     first = claim_step(run.pk, "network", StepKind.DISCOVER_TARGET).claim

@@ -14,7 +14,7 @@ from analysis.services.steps import claim_step
 from audit.models import AuditEvent
 from audit.services import worker_label
 from tests.factories import make_small_deal
-from workers.steps import execute_step
+from workers.step_runner import execute_step
 
 from ..support.services import service_missing
 

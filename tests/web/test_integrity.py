@@ -253,7 +253,7 @@ def test_verification_survives_an_internal_counter_and_history_follows_the_key(c
 
 TRACE = (
     "engine crashed\n\nTraceback (most recent call last):\n"
-    '  File "/srv/dealiq/workers/steps.py", line 210, in execute_step\n    counts = _discover(claim, run, engine)\n'
+    '  File "/srv/dealiq/workers/step_runner.py", line 210, in execute_step\n    counts = _discover(claim, run, engine)\n'
     "RuntimeError: engine crashed"
 )
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from analysis.management.commands.analyze import run_and_report
-from deals.dataroom import DataRoomError, deal_from_folder
+from deals.dataroom_import import DataRoomError, deal_from_folder
 from deals.models import DealMembership, Role
 
 SAMPLE = Path(settings.BASE_DIR) / "samples" / "sample-deal"

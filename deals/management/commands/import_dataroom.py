@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deals.dataroom import DataRoomError, import_dataroom
+from deals.dataroom_import import DataRoomError, import_dataroom
 from deals.ingestion import Outcome
 from deals.models import Deal
 from workers.document_tasks import finish_upload

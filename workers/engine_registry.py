@@ -12,7 +12,7 @@ import threading
 from django.conf import settings
 
 from dealiq.engines import Engine, build_engine
-from workers.warmup import warmup_gate
+from workers.redis_warmup_gate import warmup_gate
 
 
 def anthropic_config() -> dict:

@@ -42,7 +42,7 @@ from dealiq.logcontext import add_log_context, with_step_log_context
 from dealiq.schemas import DiscoveryRequest, ReasoningRequest, SchemaError
 
 from . import ratelimit
-from .engines import engine_for
+from .engine_registry import engine_for
 from .liveness import release_hold
 from .message_batches import ParkedForMessageBatch, prefetch_or_park, uses_message_batches
 from .retry import backoff
