@@ -272,24 +272,6 @@ def heartbeat(claim: Claim) -> None:
     )
 
 
-def step_is_claimable(run_id: int, domain: str, kind: str) -> str:
-    """A cheap look before spending a rate-limit token: '' if a claim could succeed, else why not."""
-    row = (
-        RunStep.objects.filter(run_id=run_id, domain=domain, kind=kind)
-        .values("status", "run__status")
-        .first()
-    )
-    if row is None or row["status"] in SETTLED_STEP_STATUSES:
-        return SkipReason.ALREADY_DONE
-    if row["run__status"] not in ACTIVE_RUN_STATUSES:
-        return SkipReason.RUN_FINISHED
-    if _earlier_steps_unsettled(run_id, domain, kind):
-        return SkipReason.BLOCKED
-    if lifecycle.waits_for_deal_discovery(run_id, kind):
-        return SkipReason.WAITING_FOR_DISCOVERY
-    return ""
-
-
 def _earlier_steps_unsettled(run_id: int, domain: str, kind: str) -> bool:
     """A domain's steps run in order: this one waits for those before it."""
     earlier_kinds = STEP_ORDER[: STEP_ORDER.index(StepKind(kind))]
