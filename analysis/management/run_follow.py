@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import time
 
-from django.db.models import Count
-
-from analysis.models import FINISHED_RUN_STATUSES, AnalysisRun, Fact, Finding, Gap, RunStep
+from analysis.models import FINISHED_RUN_STATUSES, AnalysisRun, RunStep
+from analysis.services.lifecycle import counts_by_domain
 from analysis.services.steps import step_finished
 
 
@@ -53,10 +52,8 @@ class RunFollower:
 
 
 def summary_table(run: AnalysisRun) -> str:
-    rows: dict[str, dict[str, int]] = {d: {"facts": 0, "gaps": 0, "findings": 0} for d in run.domains}
-    for model, label in ((Fact, "facts"), (Gap, "gaps"), (Finding, "findings")):
-        for row in model.objects.for_run(run).values("domain").annotate(n=Count("id")):
-            rows.setdefault(row["domain"], {"facts": 0, "gaps": 0, "findings": 0})[label] = row["n"]
+    # The counts the run stored when it finished (the run page shows the same); recounted if it has none.
+    rows: dict[str, dict[str, int]] = run.counts or counts_by_domain(run)
     steps = {}
     for step in RunStep.objects.filter(run=run):
         steps.setdefault(step.domain, []).append(step.status)

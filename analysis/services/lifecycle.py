@@ -635,7 +635,8 @@ def fail_stalled(run: AnalysisRun, lost: list[tuple[RunStep, str]]) -> bool:
     return changed
 
 
-def _counts_by_domain(run: AnalysisRun) -> dict[str, dict[str, int]]:
+def counts_by_domain(run: AnalysisRun) -> dict[str, dict[str, int]]:
+    """Facts, open gaps and findings per domain of the run: stored on the run by finish_run (`run.counts`)."""
     from ..models import Fact, Finding, Gap
 
     counts: dict[str, dict[str, int]] = {d: {"facts": 0, "gaps": 0, "findings": 0} for d in run.domains}
@@ -684,7 +685,7 @@ def finish_run(run_id: int) -> str:
         error = "; ".join(filter(None, [*(f"{s.domain}/{s.kind}: {s.error}" for s in failed), layer_error]))
         answered = record_answered_gaps(run)
         index_run_facts(run_id)  # full-text search vectors, once for the run (not in every step's save)
-        counts = _counts_by_domain(run)
+        counts = counts_by_domain(run)
         fields = {
             "counts": counts,
             "fact_count": sum(c["facts"] for c in counts.values()),

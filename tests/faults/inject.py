@@ -111,7 +111,7 @@ def install() -> None:
     step_services.upsert_discovery = in_save(step_services.upsert_discovery)
     step_services.upsert_reasoning = in_save(step_services.upsert_reasoning)
 
-    real_counts = lifecycle._counts_by_domain
+    real_counts = lifecycle.counts_by_domain
 
     def counts_by_domain(run):
         _current["step"] = ("-", "finalize")
@@ -119,7 +119,7 @@ def install() -> None:
             _kill_worker()
         return real_counts(run)
 
-    lifecycle._counts_by_domain = counts_by_domain
+    lifecycle.counts_by_domain = counts_by_domain
 
 
 def _on_worker_init(**kwargs) -> None:
