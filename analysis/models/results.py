@@ -80,12 +80,29 @@ class AliveFactManager(models.Manager.from_queryset(FactQuerySet)):
 INTERNAL_DETAIL_KEYS = frozenset({"mentions"})
 
 
-class Fact(models.Model):
-    run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="facts")
-    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="facts")
+class RunResult(models.Model):
+    """What every result of a run shares — its run and deal, its natural key (unique in the run: a step
+    written twice upserts), its domain and where an imported one came from — with the constraint and the
+    indexes that go with them, named per model (`fact_…`, `gap_…`, `finding_…`)."""
+
+    run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="%(class)ss")
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="%(class)ss")
     key = models.CharField(max_length=64)
-    entity = models.CharField(max_length=10, choices=Entity.choices)
     domain = models.CharField(max_length=20, choices=DomainChoice.choices)
+    legacy_id = models.CharField(max_length=100, blank=True, help_text="The id in the tool an imported run came from.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key"], name="%(class)s_unique_key_per_run"),
+            choices_check("domain", DomainChoice, "%(class)s_domain_valid"),
+        ]
+        indexes = [models.Index(fields=["deal", "run"], name="%(class)s_deal_run_idx")]
+
+
+class Fact(RunResult):
+    entity = models.CharField(max_length=10, choices=Entity.choices)
     category = models.CharField(max_length=100)
     item = models.TextField()
     details = models.JSONField(default=dict, blank=True)
@@ -104,11 +121,9 @@ class Fact(models.Model):
     verified_in_run = models.PositiveIntegerField(
         null=True, blank=True, help_text="Run number where the verification was made (carried forward since)."
     )
-    legacy_id = models.CharField(max_length=100, blank=True, help_text="The id in the tool an imported run came from.")
     previous_content = models.JSONField(
         null=True, blank=True, help_text="The verified value of an earlier run when this run's content differs."
     )
-    created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
     # Full-text search of item + evidence (PostgreSQL), filled for the whole run by one UPDATE at finalize,
     # not at insert: a step's save does not pay for to_tsvector (≈ 25 µs a fact). NULL until then (and
@@ -119,21 +134,20 @@ class Fact(models.Model):
     objects = AliveFactManager()
     all_objects = FactQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RunResult.Meta):
         ordering = ["domain", "entity", "category", "id"]
         base_manager_name = "all_objects"
         constraints = [
-            models.UniqueConstraint(fields=["run", "key"], name="fact_unique_key_per_run"),
+            *RunResult.Meta.constraints,
             models.CheckConstraint(condition=models.Q(entity__in=ENTITY_VALUES), name="fact_entity_valid"),
-            choices_check("domain", DomainChoice, "fact_domain_valid"),
             choices_check("verification", Verification, "fact_verification_valid"),
         ]
         indexes = [
+            *RunResult.Meta.indexes,
             # The list's default order (and a domain/entity filter in it): a deep page walks the index.
             models.Index(
                 fields=["run", "domain", "entity", "category", "id"], include=["deleted_at"], name="fact_run_list_order_idx"
             ),
-            models.Index(fields=["deal", "run"], name="fact_deal_run_idx"),
             models.Index(fields=["deal", "key"], name="fact_deal_key_idx"),
             # The carry-forward of verifications looks up a step's keys among the deal's decided facts
             # only: a small index, so a step of a deal with few decisions probes almost nothing.
@@ -151,12 +165,8 @@ class Fact(models.Model):
         return {k: v for k, v in details.items() if k not in INTERNAL_DETAIL_KEYS}
 
 
-class Gap(models.Model):
-    run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="gaps")
-    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="gaps")
-    key = models.CharField(max_length=64)
+class Gap(RunResult):
     entity = models.CharField(max_length=10, choices=Entity.choices)
-    domain = models.CharField(max_length=20, choices=DomainChoice.choices)
     category = models.CharField(max_length=100)
     description = models.TextField()
     importance = models.CharField(max_length=15, choices=Importance.choices, default=Importance.IMPORTANT)
@@ -185,22 +195,19 @@ class Gap(models.Model):
     answered_since_run = models.PositiveIntegerField(
         null=True, blank=True, help_text="Number of the run whose gap this row answers."
     )
-    legacy_id = models.CharField(max_length=100, blank=True, help_text="The id in the tool an imported run came from.")
-    created_at = models.DateTimeField(default=timezone.now)
 
     objects = GapQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RunResult.Meta):
         ordering = ["domain", "entity", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "key"], name="gap_unique_key_per_run"),
+            *RunResult.Meta.constraints,
             models.CheckConstraint(condition=models.Q(entity__in=ENTITY_VALUES), name="gap_entity_valid"),
-            choices_check("domain", DomainChoice, "gap_domain_valid"),
             choices_check("importance", Importance, "gap_importance_valid"),
         ]
         indexes = [
+            *RunResult.Meta.indexes,
             models.Index(fields=["run", "domain"], name="gap_run_domain_idx"),
-            models.Index(fields=["deal", "run"], name="gap_deal_run_idx"),
             models.Index(fields=["deal", "key"], condition=models.Q(resolved_at__isnull=False),
                          name="gap_resolved_deal_key_idx"),
         ]
@@ -215,12 +222,8 @@ class Gap(models.Model):
         return VdrStatus.CLOSED if self.resolved_at else VdrStatus.OPEN
 
 
-class Finding(models.Model):
-    run = models.ForeignKey("analysis.AnalysisRun", on_delete=models.CASCADE, related_name="findings")
-    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="findings")
-    key = models.CharField(max_length=64)
+class Finding(RunResult):
     finding_type = models.CharField(max_length=20, choices=FindingType.choices)
-    domain = models.CharField(max_length=20, choices=DomainChoice.choices)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     reasoning = models.TextField(blank=True)
@@ -231,18 +234,15 @@ class Finding(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     mitigation = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
-    legacy_id = models.CharField(max_length=100, blank=True, help_text="The id in the tool an imported run came from.")
     facts = models.ManyToManyField(Fact, through="FactFindingLink", related_name="findings")
-    created_at = models.DateTimeField(default=timezone.now)
 
     objects = RunScopedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RunResult.Meta):
         ordering = ["domain", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "key"], name="finding_unique_key_per_run"),
+            *RunResult.Meta.constraints,
             choices_check("finding_type", FindingType, "finding_type_valid"),
-            choices_check("domain", DomainChoice, "finding_domain_valid"),
             choices_check("severity", Severity, "finding_severity_valid"),
             choices_check("phase", Phase, "finding_phase_valid"),
             models.CheckConstraint(
@@ -253,8 +253,8 @@ class Finding(models.Model):
             ),
         ]
         indexes = [
+            *RunResult.Meta.indexes,
             models.Index(fields=["run", "domain"], name="finding_run_domain_idx"),
-            models.Index(fields=["deal", "run"], name="finding_deal_run_idx"),
         ]
 
     def __str__(self) -> str:
