@@ -50,6 +50,7 @@ def empty_database():
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_backup_then_restore_into_an_empty_database_keeps_every_row(tmp_path, empty_database):
     require_real_stack()
     populate()

@@ -19,6 +19,7 @@ FLOWER_AUTH = "operator:correct-horse-battery"
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.worker
+@pytest.mark.slow
 def test_flower_requires_auth_and_lists_the_worker_and_a_finished_dealiq_task():
     require_real_stack()
     from workers.tasks import watchdog

@@ -75,6 +75,7 @@ def test_local_settings_take_extra_engines_from_the_environment(tmp_path):
     assert result.stdout.split() == ["True", "mine", "['mine']"]
 
 
+@pytest.mark.slow
 def test_production_has_no_default_secret(tmp_path):
     result = _settings_process("config.settings.production", DEALIQ_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
@@ -83,6 +84,7 @@ def test_production_has_no_default_secret(tmp_path):
     assert "SECRET_KEY is too weak" in weak.stderr
 
 
+@pytest.mark.slow
 def test_production_never_imports_an_engine_named_by_the_environment(tmp_path):
     strong = secrets.token_urlsafe(64)
     fine = _settings_process("config.settings.production", DEALIQ_VAR_DIR=str(tmp_path), SECRET_KEY=strong)

@@ -12,6 +12,7 @@ from .test_skeleton import row_counts
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
+@pytest.mark.slow
 def test_real_worker_run_matches_the_eager_run(sample_deal):
     require_real_stack()
     eager = start_run(sample_deal)

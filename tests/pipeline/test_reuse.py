@@ -76,6 +76,7 @@ def assert_same_results(reused: AnalysisRun, original: AnalysisRun) -> None:
     )
 
 
+@pytest.mark.slow
 def test_an_unchanged_rerun_reuses_every_step_and_fresh_reruns_them_all(sample_deal, client, member):
     first = completed(start_run(sample_deal))
     assert set(statuses(first).values()) == {StepStatus.DONE}
@@ -113,6 +114,7 @@ def test_an_unchanged_rerun_reuses_every_step_and_fresh_reruns_them_all(sample_d
     assert_same_results(fresh, first)
 
 
+@pytest.mark.slow
 def test_the_start_form_checkbox_forces_a_full_run(sample_deal, client, member, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     completed(start_run(sample_deal))
@@ -134,6 +136,7 @@ def _reasoning_inputs_by_domain(run: AnalysisRun) -> dict[str, str]:
     return {d: json.dumps(_plain(inputs.reasoning_inputs(run, d)), sort_keys=True, default=str) for d in run.domains}
 
 
+@pytest.mark.slow
 def test_changing_one_buyer_document_reruns_exactly_the_steps_whose_inputs_changed(sample_deal):
     first = completed(start_run(sample_deal))
     old = sample_deal.documents.get(entity="buyer", filename="03-server-summary.csv")
@@ -218,6 +221,7 @@ def test_an_unchanged_rerun_on_the_claude_engine_makes_no_call_and_takes_no_rate
 
 
 @pytest.mark.worker
+@pytest.mark.slow
 def test_an_unchanged_rerun_on_a_real_worker_makes_no_call(sample_deal, fake_anthropic):  # noqa: F811
     require_real_stack()
     import redis
@@ -255,6 +259,7 @@ def test_an_unchanged_rerun_on_a_real_worker_makes_no_call(sample_deal, fake_ant
     assert len(fake_anthropic.message_requests) == calls + fresh.calls and fresh.calls > 0
 
 
+@pytest.mark.slow
 def test_a_fresh_batch_runs_every_step(sample_deal):
     completed(start_run(sample_deal))
 
