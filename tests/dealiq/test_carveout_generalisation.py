@@ -1,0 +1,178 @@
+"""Classes of statement a carve-out data room makes that discovery used to miss (rules-1.4), each on text
+written for these tests in wordings of its own — never a sample or evaluation room's sentences:
+
+- counts written as words ("we are eleven permanent staff");
+- one-factor logins stated by a test or audit ("accepts single-factor sign-in"), and the other names of
+  MFA ("two-step authentication", "second factor");
+- a bare title naming a control ("Privileged access") claims no status;
+- a questionnaire's "None" to an incident question written as a label, without a question mark;
+- an inventory's own total line ("Total | 31 VMs") as a stated count;
+- terse notes of missing documents ("no data-flow diagram is available", "no escrow");
+- the incident register topic answered by a register, not by any mention of an incident.
+"""
+from __future__ import annotations
+
+import pytest
+
+from dealiq.checklist import evaluate_checklist
+from dealiq.engines.offline import OfflineEngine
+
+from . import discover, page
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return OfflineEngine()
+
+
+def by_category(result, category):
+    return [f for f in result.facts if f.category == category]
+
+
+# -- counts written as words ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, n",
+    [
+        ("Our team is eleven permanent staff, plus two agency contractors on rolling terms.", 11),
+        ("The IT function has twelve people across both plants.", 12),
+        ("IT headcount: the department counts seven permanent employees.", 7),
+        ("Our IT department employs 16 FTE.", 16),
+    ],
+)
+def test_it_headcount_written_as_a_word_or_a_figure(engine, text, n):
+    [fact] = by_category(discover(engine, "organization", text), "headcount")
+    assert fact.details["measure"] == "it_fte" and fact.details["value"] == n
+    assert fact.item == f"IT staff: {n} FTE"
+
+
+def test_two_documents_giving_the_team_size_in_figures_and_in_words_are_two_measures(engine):
+    result = discover(
+        engine, "organization",
+        "The IT team of 21 permanent staff supports all four plants.",
+        "In the workshop the manager said: we are only thirteen permanent people, the rest are agency staff.",
+    )
+    values = sorted(f.details["value"] for f in by_category(result, "headcount") if f.details.get("measure") == "it_fte")
+    assert values == [13, 21]
+
+
+def test_a_company_headcount_in_words_is_not_the_it_team(engine):
+    result = discover(engine, "organization", "The plant employs ninety operators on three shifts.")
+    assert not [f for f in by_category(result, "headcount") if f.details.get("measure") == "it_fte"]
+
+
+# -- MFA: one-factor logins and the other names of a second factor -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Finding 4: the remote desktop gateway allows single-factor sign-in for the support vendor.",
+        "Field engineers reach the plant VPN with a username and password only.",
+        "Password-only access to the legacy webmail is still enabled for shop-floor users.",
+    ],
+)
+def test_one_factor_access_stated_by_a_test_is_mfa_absent(engine, text):
+    facts = by_category(discover(engine, "identity_access", text), "mfa")
+    assert [f.details["status"] for f in facts] == ["absent"], [f.item for f in facts]
+    assert facts[0].evidence in text
+
+
+def test_a_rule_against_single_factor_access_is_not_a_statement_of_it(engine):
+    text = "Single-factor remote access must be removed before any site is connected."
+    assert not [f for f in by_category(discover(engine, "identity_access", text, entity="buyer"), "mfa")
+                if f.details.get("rule") == "mfa_single_factor"]
+
+
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("Two-step authentication is required for every webmail login.", "present"),
+        ("Warehouse scanner accounts have no second factor.", "absent"),
+        ("A second factor is registered for 58% of the accounts in the tenant.", "partial"),
+    ],
+)
+def test_other_names_of_mfa(engine, text, status):
+    [fact] = by_category(discover(engine, "identity_access", text), "mfa")
+    assert fact.details["status"] == status
+
+
+def test_a_bare_title_naming_a_control_claims_no_status(engine):
+    text = "Privileged access\nAdministrators of the plant domain are named in the access list kept by the site lead."
+    result = discover(engine, "identity_access", text)
+    assert not [f for f in result.facts if f.evidence.strip() == "Privileged access"]
+
+
+# -- incidents: a questionnaire's "None" without a question mark ------------------------------------------
+
+
+def test_none_to_an_incident_question_written_as_a_label_is_a_no_incidents_claim(engine):
+    text = (
+        "| No. | Topic | Reply |\n|---|---|---|\n"
+        "| S-7 | Breaches in the past five years | None known. |\n"
+        "| S-8 | Data classification scheme | Three levels. |\n"
+    )
+    facts = [f for f in by_category(discover(engine, "cybersecurity", text), "incident")]
+    assert [f.details.get("status") for f in facts] == ["none_reported"]
+
+
+def test_a_count_of_incidents_is_not_a_no_incidents_claim(engine):
+    text = "| No. | Topic | Reply |\n|---|---|---|\n| S-7 | Incidents in the last 12 months | 3 (two phishing, one lost laptop) |\n"
+    facts = by_category(discover(engine, "cybersecurity", text), "incident")
+    assert not [f for f in facts if f.details.get("status") == "none_reported"]
+
+
+# -- an inventory's own total line ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, n",
+    [
+        ("| Host | Role | OS |\n|---|---|---|\n| APP-1 | ERP app | RHEL 8 |\n| APP-2 | ERP db | RHEL 8 |\n| Total | 31 VMs | |\n", 31),
+        ("| Name | Purpose |\n|---|---|\n| SQL-A | Finance DB |\n| Grand total | 12 servers |\n", 12),
+    ],
+)
+def test_an_inventory_total_line_is_a_stated_server_count(engine, text, n):
+    facts = by_category(discover(engine, "infrastructure", text), "server_estate")
+    assert [(f.details["measure"], f.details["value"]) for f in facts] == [("server_total", n)]
+
+
+# -- gaps stated tersely --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, domain",
+    [
+        ("There is no data-flow diagram available for the MES and ERP links.", "applications"),
+        ("The pricing tool was written by a freelancer: no source-code escrow, no written documentation.", "applications"),
+    ],
+)
+def test_terse_notes_of_a_missing_document_are_gaps(engine, line, domain):
+    text = f"Meeting notes\n\nThe landscape is described below.\n{line}\n"
+    result = discover(engine, domain, text)
+    assert [g for g in result.gaps if g.evidence and g.evidence in line], [g.description for g in result.gaps]
+
+
+def test_a_document_not_required_is_no_gap(engine):
+    result = discover(engine, "applications", "The SaaS CRM needs no documentation beyond the vendor's; no documentation is required.")
+    assert not [g for g in result.gaps if g.evidence]
+
+
+# -- the incident register topic ----------------------------------------------------------------------------
+
+
+def _incident_topic(text):
+    [status] = [s for s in evaluate_checklist("cybersecurity", [page(text)], "carve_out", entity="target")
+                if s.topic_id == "incident_history"]
+    return status
+
+
+def test_mentions_of_an_incident_do_not_answer_the_incident_register():
+    status = _incident_topic("A phishing e-mail led to a mailbox takeover in 2024; the password was reset. No other incidents.")
+    assert not status.answered
+
+
+def test_an_incident_register_answers_the_topic():
+    status = _incident_topic("The security incident log for 2021-2025 lists 14 entries with root causes.")
+    assert status.answered
