@@ -128,4 +128,35 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 details={"entity": entity, "person": person, "leaving": bool(leaving)},
             )
         )
+    # The action the risks call for, costed once per entity: retention (or, for a contractor, a contract)
+    # and knowledge transfer for every key person still there on Day 1.
+    by_entity: dict[str, list[tuple[str, list[FactRecord]]]] = {}
+    for (entity, person), facts in sorted(people.items()):
+        by_entity.setdefault(entity, []).append((person, facts))
+    for entity, named in sorted(by_entity.items()):
+        persons = [p for p, _ in named if p != "person not named"] or ["the key people the documents describe"]
+        linked = [f for _, facts in named for f in facts]
+        estimate = rules.cost("key_person_retention", len(named))
+        out.append(
+            make_finding(
+                "key_person_retention",
+                domain="organization",
+                finding_type="work_item",
+                title=f"Retention and knowledge transfer for key people ({entity})",
+                description=(
+                    f"Agree retention arrangements (a contract for contractors) and documented knowledge transfer with "
+                    f"{', '.join(persons)} before completion ({quotes(linked)})."
+                    + (f" Estimated {rules.costs.currency} {estimate.low:,}–{estimate.high:,}." if estimate else "")
+                ),
+                reasoning=f"Each is a single point of knowledge the {entity}'s systems depend on ({quotes(linked)}).",
+                severity="high",
+                phase="day_1",
+                mitigation="Retention letters signed before completion; documentation, shadowing and a named deputy within 90 days.",
+                triggers=linked,
+                cost=(estimate.low, estimate.high) if estimate else None,
+                currency=rules.costs.currency,
+                details={"entity": entity, "persons": persons,
+                         "cost_assumptions": [estimate.as_assumption()] if estimate else []},
+            )
+        )
     return out

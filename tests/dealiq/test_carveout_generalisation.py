@@ -8,16 +8,22 @@ written for these tests in wordings of its own — never a sample or evaluation 
 - a questionnaire's "None" to an incident question written as a label, without a question mark;
 - an inventory's own total line ("Total | 31 VMs") as a stated count;
 - terse notes of missing documents ("no data-flow diagram is available", "no escrow");
-- the incident register topic answered by a register, not by any mention of an incident.
+- the incident register topic answered by a register, not by any mention of an incident;
+- deal level: open critical test findings, conflicting TSA terms, several conflicting counts, retention
+  of key people, identity separation into a buyer's tenant, support contracts as organisation, reverse TSAs.
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
 from dealiq.checklist import evaluate_checklist
-from dealiq.engines.offline import OfflineEngine
+from dealiq.engines.offline import OfflineEngine, fact_records
+from dealiq.reasoning import reason_deal
+from dealiq.schemas import FactRecord, ReasoningRequest
 
-from . import discover, page
+from . import deal, discover, page
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +182,117 @@ def test_mentions_of_an_incident_do_not_answer_the_incident_register():
 def test_an_incident_register_answers_the_topic():
     status = _incident_topic("The security incident log for 2021-2025 lists 14 entries with root causes.")
     assert status.answered
+
+
+# -- deal-level rules (rules-1.4), on free-form facts as a model returns them --------------------------------
+
+REF = dt.date(2027, 2, 28)
+
+
+def fact(entity, domain, category, item, evidence, doc=1, **details) -> FactRecord:
+    key = f"{entity}-{domain}-{category}-{item}-{doc}"
+    return FactRecord(key, entity, domain, category, item, {"source_file": f"doc{doc}.pdf", **details}, evidence, doc, (1,))
+
+
+def titled(findings, start):
+    return [f for f in findings if f.title.startswith(start)]
+
+
+def test_an_open_critical_test_finding_on_an_internet_facing_system_is_a_critical_risk():
+    report = fact("target", "cybersecurity", "pentest", "Finding P-3",
+                  "P-3 Remote code execution in the public web shop's upload form. Severity: Critical. Host SHOP-02", doc=4)
+    gate = fact("buyer", "cybersecurity", "integration_rule", "Rule S-2",
+                "S-2 Critical penetration test findings must be closed before the target network is connected.", doc=9)
+    [risk] = titled(reason_deal(deal("carve_out", REF), [report, gate]), "Critical security-test findings")
+    assert risk.domain == "cybersecurity" and risk.severity == "critical" and risk.finding_type == "risk"
+    assert "Remote code execution" in risk.description
+    assert {l.fact_key: l.link_type for l in risk.links} == {report.key: "triggers", gate.key: "supports"}
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        "Patching SLA for critical vulnerabilities: 14 days.",                      # a policy, not a finding
+        "V-1 SQL injection in the intranet search. Critical (9.1). Remediated and retested in May.",  # fixed
+        "Application: Lab scheduler; Criticality: Critical; Hosting: on premises",  # business criticality
+        "V-4 Outdated jQuery on the staff portal. Severity: Medium.",             # not critical
+    ],
+)
+def test_policies_fixed_findings_and_business_criticality_are_no_open_critical_findings(evidence):
+    stated = fact("target", "cybersecurity", "security", "statement", evidence)
+    assert not titled(reason_deal(deal("carve_out", REF), [stated]), "Critical security-test findings")
+
+
+def test_two_documents_giving_different_tsa_terms_are_a_high_organisation_risk():
+    draft = fact("target", "organization", "tsa", "TSA term", "Draft schedule: 18 months from closing.", doc=2,
+                 measure="tsa_term_months", value=18)
+    legal = fact("target", "organization", "tsa", "TSA term", "Seller counsel: the TSA lasts at most 9 months.", doc=3,
+                 measure="tsa_term_months", value=9)
+    [risk] = titled(reason_deal(deal("carve_out", REF), [draft, legal]), "Conflicting figures: TSA term")
+    assert risk.domain == "organization" and risk.severity == "high"
+    assert {l.link_type for l in risk.links} == {"contradicts"}
+
+
+def test_tsa_term_fact_from_text_and_a_schedule_line_is_not_the_term(engine):
+    result = discover(engine, "organization",
+                      "The transitional services agreement runs for eighteen months after closing.",
+                      "S-04 Payroll bureau service 9 months price TBC")
+    terms = [f.details["value"] for f in result.facts if f.details.get("measure") == "tsa_term_months"]
+    assert terms == [18]
+
+
+def test_several_conflicting_counts_add_one_reconciliation_recommendation():
+    facts = [
+        fact("target", "infrastructure", "servers", "Servers", "Overview: 120 servers.", doc=1, measure="server_total", value=120),
+        fact("target", "infrastructure", "servers", "Servers", "CMDB export: 97 servers.", doc=2, measure="server_total", value=97),
+        fact("target", "organization", "staff", "IT staff", "IT has 30 FTE.", doc=1, measure="it_fte", value=30),
+        fact("target", "organization", "staff", "IT staff", "HR list: 22 FTE in IT.", doc=3, measure="it_fte", value=22),
+    ]
+    findings = reason_deal(deal("acquisition", REF), facts)
+    [rec] = titled(findings, "Reconcile the inconsistent counts")
+    assert rec.domain == "organization" and rec.finding_type == "recommendation"
+    assert "97 vs 120" in rec.description and "22 vs 30" in rec.description
+    # one conflicting count is its own risk only
+    assert not titled(reason_deal(deal("acquisition", REF), facts[:2]), "Reconcile the inconsistent counts")
+
+
+def test_key_people_get_one_retention_work_item_per_entity():
+    facts = [
+        fact("target", "organization", "key_person", "Key person", "Ana Ribeiro is the only developer of the quoting tool.", doc=1),
+        fact("target", "organization", "key_person", "Key person", "Only Tom Hale knows the SCADA network.", doc=2),
+    ]
+    findings = reason_deal(deal("carve_out", REF), facts)
+    [item] = titled(findings, "Retention and knowledge transfer for key people")
+    assert item.finding_type == "work_item" and item.domain == "organization"
+    assert "Ana Ribeiro" in item.description and "Tom Hale" in item.description
+    assert item.cost_low and item.cost_high and item.cost_high >= item.cost_low
+
+
+def test_identity_separation_is_a_migration_into_the_buyers_tenant_when_the_buyer_has_one():
+    shared = fact("target", "identity_access", "directory", "Directory",
+                  "Users are in the parent's forest and group-wide tenant, shared with the parent company.", doc=1,
+                  asset="active_directory", shared_with_seller=True)
+    buyer = fact("buyer", "identity_access", "directory", "Buyer directory",
+                 "We run one Entra ID tenant and a single AD forest for all subsidiaries.", doc=7, function="directory")
+    findings = reason_deal(deal("carve_out", REF), [shared, buyer])
+    [item] = [f for f in findings if f.finding_type == "work_item" and f.domain == "identity_access"]
+    assert "tenant-to-tenant" in item.description and buyer.key in {l.fact_key for l in item.links}
+    alone = reason_deal(deal("carve_out", REF), [shared])
+    [item] = [f for f in alone if f.finding_type == "work_item" and f.domain == "identity_access"]
+    assert "tenant-to-tenant" not in item.description
+
+
+def test_a_desk_support_contract_with_a_change_of_control_clause_is_organisation():
+    row = fact("target", "applications", "contract", "Contract: FieldFix", "Supplier: FieldFix Ltd; Service: Desktop & site support (3 engineers); "
+               "Change of control: terminates on change of control", party="FieldFix Ltd")
+    [risk] = titled(reason_deal(deal("carve_out", REF), [row]), "Change-of-control clause")
+    assert risk.domain == "organization"
+
+
+def test_a_reverse_tsa_is_a_carve_out_risk(engine):
+    text = "Under a reverse TSA the business will keep hosting the parent's lab database for 9 months."
+    result = discover(engine, "organization", text)
+    assert [f.category for f in result.facts if f.category == "reverse_tsa"] == ["reverse_tsa"]
+    request = ReasoningRequest(deal=deal("carve_out", REF), domain="organization", facts=fact_records(result.facts), gaps=[])
+    findings = engine.reason(request).findings
+    assert [f.title for f in findings if "Reverse TSA" in f.title] == ["Reverse TSA: services the target must provide to the seller"]

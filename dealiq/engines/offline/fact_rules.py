@@ -128,7 +128,9 @@ class FactRule:
     def _draft(self, unit: TextUnit, term: str | None, match: re.Match, lexicon: Lexicon) -> FactDraft | None:
         text = unit.text
         span_start, span_end = answer_span(text, match.start(), match.end())
-        answer = text[span_start:span_end]
+        # A placeholder answers what comes before it: one earlier in a run-on unit (a PDF schedule whose
+        # lines became one sentence, "… 12 months TBC TSA-08 …") belongs to another item.
+        answer = text[match.start():span_end]
         if lexicon.is_placeholder(answer):
             return None  # "SOC 2 report: TBD" is a gap (checklist), not a fact
         values: dict[str, Any] = {k: _clean_value(v) for k, v in match.groupdict().items() if v}
