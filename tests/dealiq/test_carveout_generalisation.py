@@ -296,3 +296,27 @@ def test_a_reverse_tsa_is_a_carve_out_risk(engine):
     request = ReasoningRequest(deal=deal("carve_out", REF), domain="organization", facts=fact_records(result.facts), gaps=[])
     findings = engine.reason(request).findings
     assert [f.title for f in findings if "Reverse TSA" in f.title] == ["Reverse TSA: services the target must provide to the seller"]
+
+
+# -- a coverage figure under a title that names the control ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title, domain, category, pct",
+    [
+        ("Endpoint detection and response", "cybersecurity", "edr", 64),
+        ("Two-step sign-in", "identity_access", "mfa", 83),
+    ],
+)
+def test_a_coverage_figure_takes_its_control_from_the_title_line_above(engine, title, domain, category, pct):
+    text = f"Access overview\n\n{title}\n\nThe vendor's agent is the approved tool. Enrolment stands at {pct}% of company laptops.\n"
+    facts = [f for f in discover(engine, domain, text).facts if f.category == category]
+    assert [(f.details["status"], f.details.get("coverage_pct"), f.evidence) for f in facts] == [
+        ("partial", pct, f"Enrolment stands at {pct}% of company laptops.")
+    ]
+
+
+def test_a_coverage_figure_under_a_title_naming_no_control_is_no_control_fact(engine):
+    text = "Plant floor\n\nEnrolment stands at 64% of company laptops.\n"
+    for domain in ("cybersecurity", "identity_access", "infrastructure"):
+        assert not [f for f in discover(engine, domain, text).facts if "control" in f.details]
