@@ -320,3 +320,25 @@ def test_a_coverage_figure_under_a_title_naming_no_control_is_no_control_fact(en
     text = "Plant floor\n\nEnrolment stands at 64% of company laptops.\n"
     for domain in ("cybersecurity", "identity_access", "infrastructure"):
         assert not [f for f in discover(engine, domain, text).facts if "control" in f.details]
+
+
+# -- key people named by their row, or by a first name the people table gives in full -----------------------
+
+
+def test_a_people_row_names_its_own_person_not_the_manager_it_reports_to():
+    row = fact("target", "organization", "staff", "Row", "name: Józef Kałuża; role: DBA; reports_to: M. Brandt; knowledge: sole admin of the Oracle estate",
+               columns={"name": "Józef Kałuża", "role": "DBA", "reports_to": "M. Brandt", "knowledge": "sole admin of the Oracle estate"})
+    titles_ = [f.title for f in reason_deal(deal("carve_out", REF), [row]) if f.title.startswith("Key-person")]
+    assert titles_ == ["Key-person dependency: Józef Kałuża"]
+
+
+def test_a_first_name_in_notes_is_the_person_the_people_table_names_in_full():
+    row = fact("target", "organization", "staff", "Row", "name: Ingrid Solberg; role: Payroll analyst",
+               columns={"name": "Ingrid Solberg", "role": "Payroll analyst"}, doc=1)
+    note = fact("target", "organization", "note", "Note", "Ingrid is the only person who can run the payroll close.", doc=2)
+    titles_ = [f.title for f in reason_deal(deal("carve_out", REF), [row, note]) if f.title.startswith("Key-person")]
+    assert titles_ == ["Key-person dependency: Ingrid Solberg"]
+    # two people of that first name: the note names nobody for sure
+    other = fact("target", "organization", "staff", "Row2", "name: Ingrid Berg; role: Buyer", columns={"name": "Ingrid Berg", "role": "Buyer"}, doc=3)
+    titles_ = [f.title for f in reason_deal(deal("carve_out", REF), [row, other, note]) if f.title.startswith("Key-person")]
+    assert titles_ == ["Key-person dependency: person not named"]
