@@ -342,3 +342,36 @@ def test_a_first_name_in_notes_is_the_person_the_people_table_names_in_full():
     other = fact("target", "organization", "staff", "Row2", "name: Ingrid Berg; role: Buyer", columns={"name": "Ingrid Berg", "role": "Buyer"}, doc=3)
     titles_ = [f.title for f in reason_deal(deal("carve_out", REF), [row, other, note]) if f.title.startswith("Key-person")]
     assert titles_ == ["Key-person dependency: person not named"]
+
+
+# -- the end-user device inventory topic ----------------------------------------------------------------------
+
+
+def _device_topic(text):
+    [status] = [s for s in evaluate_checklist("infrastructure", [page(text)], "carve_out", entity="target")
+                if s.topic_id == "end_user_devices"]
+    return status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EDR: the agent runs on 100% of servers and endpoints.",
+        "Roughly 300 PCs in the warehouses still run Windows 10.",
+        "Shop-floor terminals: around 90 workstations, count to be verified.",
+    ],
+)
+def test_a_mention_or_an_approximate_count_of_devices_is_no_device_inventory(text):
+    assert not _device_topic(text).answered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The company runs 1,240 laptops and 310 desktops, all on Windows 11.",
+        "Asset tag: LT-0042; Device type: Laptop; OS: Windows 11 23H2; Assigned to: Finance",
+        "The Intune export (attached) lists every managed device.",
+    ],
+)
+def test_a_device_inventory_or_a_stated_count_answers_it(text):
+    assert _device_topic(text).answered
