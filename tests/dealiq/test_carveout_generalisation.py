@@ -236,7 +236,8 @@ def test_two_documents_giving_different_tsa_terms_are_a_high_organisation_risk()
 def test_tsa_term_fact_from_text_and_a_schedule_line_is_not_the_term(engine):
     result = discover(engine, "organization",
                       "The transitional services agreement runs for eighteen months after closing.",
-                      "S-04 Payroll bureau service 9 months price TBC")
+                      "S-04 Payroll bureau service 9 months price TBC",
+                      "E-mail stays under the TSA for 6 months after closing.")
     terms = [f.details["value"] for f in result.facts if f.details.get("measure") == "tsa_term_months"]
     assert terms == [18]
 
