@@ -376,3 +376,9 @@ def test_a_mention_or_an_approximate_count_of_devices_is_no_device_inventory(tex
 )
 def test_a_device_inventory_or_a_stated_count_answers_it(text):
     assert _device_topic(text).answered
+
+
+def test_a_title_line_far_above_no_longer_names_the_topic(engine):
+    filler = " ".join(f"Item {n} is described in the annex." for n in range(12))
+    text = f"Two-step sign-in\n\n{filler} Enrolment stands at 83% of company laptops.\n"
+    assert not [f for f in discover(engine, "identity_access", text).facts if f.category == "mfa"]

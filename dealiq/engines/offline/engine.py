@@ -59,6 +59,7 @@ MAX_ROW_QUOTE_IN_GAP = 200
 # A column left blank in more rows than this is one gap for the column, not one per row.
 MAX_BLANK_CELL_GAPS_PER_COLUMN = 3
 STALE_HEADER_UNITS = 6  # a document states its own date in its first lines
+TOPIC_REACH = 8  # units below a title line that it still names the topic of
 MIN_ROWS_FOR_INVENTORY = 8  # rows of a table inside a report before its row count is reconciled
 DEFAULT_GAP_DOMAIN = "organization"  # a statement that names no domain at all is a governance matter
 # Columns of an application inventory that name the application or its vendor.
@@ -135,17 +136,18 @@ class OfflineEngine:
         stale = self._stale_documents(units, request.deal.reference_date)
         by_key: dict[str, FactItem] = {}
         registered: set[tuple[int, str]] = set()  # a report's findings table and its detail section name the same ID
-        topics: dict[int, str] = {}  # per document: the title line above the current paragraph
+        topics: dict[int, tuple[int, int, str]] = {}  # per document: the title line above (page, unit index, text)
         for unit, context in zip(units, contexts):
             drafts: list[FactDraft] = product_drafts(
                 unit, request.domain, request.deal.reference_date, self._products, self.eol_window_months
             )
             own = self._unit_drafts(unit, request.entity)
+            topic = topics.get(unit.document_id)
             if _is_title_line(unit):
-                topics[unit.document_id] = unit.text
-            elif (unit.document_id in topics and not unit.columns and _states_coverage(unit.text)
-                  and not any("control" in d.details for d in own)):
-                own = own + self._topic_drafts(unit, topics[unit.document_id], request.entity)
+                topics[unit.document_id] = (unit.page_number, unit.index, unit.text)
+            elif (topic and topic[0] == unit.page_number and unit.index - topic[1] <= TOPIC_REACH
+                  and not unit.columns and _states_coverage(unit.text) and not any("control" in d.details for d in own)):
+                own = own + self._topic_drafts(unit, topic[2], request.entity)
             for draft in own:
                 if unit.columns and draft.rule_id in self._domain_by_rules:
                     # A contract read from an inventory row belongs where the row does (an application
