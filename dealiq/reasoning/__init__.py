@@ -25,6 +25,7 @@ from . import (
     network,
     people,
     platforms,
+    security_tests,
     separation,
     sites,
 )
@@ -46,6 +47,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("buyer_gates", gates.findings),
     ("buyer_timelines", gates.timeline_findings),
     ("security_practices", hygiene.findings),
+    ("security_tests", security_tests.findings),
     ("separation", separation.findings),
     ("contradictions", contradictions.findings),
     ("key_people", people.findings),

@@ -17,8 +17,12 @@ LABELS = {
     "server_total": "total server count", "it_fte": "IT staff (FTE)", "it_contractors": "IT contractor count",
     "employee_count": "employee count", "user_count": "user account count", "mailbox_count": "mailbox count",
     "site_count": "site count", "endpoint_count": "end-user device count", "service_accounts": "service account count",
-    "privileged_accounts": "privileged account count",
+    "privileged_accounts": "privileged account count", "tsa_term_months": "TSA term (months)",
 }
+# Durations, not counts: "a maximum of 6 months" is the term itself, not a limit on a count.
+DURATIONS = {"tsa_term_months"}
+# A TSA term the documents disagree on decides how long the target can run on the seller's services.
+SEVERE_FIGURES = {"tsa_term_months"}
 CONTROL_LABELS = {
     "mfa": "multi-factor authentication", "edr": "EDR coverage", "siem": "security monitoring", "backup": "backups",
     "immutable_backup": "immutable backups", "pam": "privileged access management", "dr_test": "disaster recovery testing",
@@ -66,7 +70,7 @@ def _stated_as_count(value: int, evidence: str) -> bool:
 def _measures(fact: FactRecord) -> list[tuple[str, float]]:
     details = fact.details or {}
     if details.get("measure") and isinstance(details.get("value"), int):
-        if not _stated_as_count(details["value"], fact.evidence):
+        if details["measure"] not in DURATIONS and not _stated_as_count(details["value"], fact.evidence):
             return []
         return [(str(details["measure"]), float(details["value"]))]
     if details.get("rule"):
@@ -251,6 +255,7 @@ def _figures(view: DealView) -> list[FindingItem]:
         for measure, value in _measures(fact):
             groups.setdefault((fact.entity, measure), []).append((fact, value))
     out = []
+    counts: dict[str, list[tuple[str, str, list[FactRecord]]]] = {}
     for (entity, measure), entries in sorted(groups.items()):
         if len({v for _, v in entries}) < 2:
             continue
@@ -258,6 +263,8 @@ def _figures(view: DealView) -> list[FindingItem]:
         facts = [f for f, _ in entries]
         label = _measure_label(measure, facts)
         values_text = ", ".join(f"{v:,g} ({source_of(f)})" for f, v in entries)
+        if measure not in DURATIONS:
+            counts.setdefault(entity, []).append((label, " vs ".join(f"{v:,g}" for v in sorted({v for _, v in entries})), facts))
         out.append(
             make_finding(
                 "conflicting_figures",
@@ -266,11 +273,36 @@ def _figures(view: DealView) -> list[FindingItem]:
                 title=f"Conflicting figures: {label} ({entity})",
                 description=f"The {entity} documents give different figures for the {label}: {values_text}. Plans and estimates that depend on it use the range until it is reconciled.",
                 reasoning=f"Two or more statements give different values for the same measure ({values_text}).",
-                severity="medium",
-                phase="day_1",
+                severity="high" if measure in SEVERE_FIGURES else "medium",
+                phase="tsa" if measure in SEVERE_FIGURES else "day_1",
                 mitigation=f"Ask the {entity} which figure is right and for the underlying inventory export.",
                 contradicts=facts,
                 details={"entity": entity, "measure": measure},
+            )
+        )
+    # Several counts in doubt at once say the data room itself is unreliable: one recommendation to
+    # reconcile them before the price and the integration budget rest on any of them.
+    for entity, conflicts in sorted(counts.items()):
+        if len(conflicts) < 2:
+            continue
+        listed = "; ".join(f"{label}: {values}" for label, values, _ in conflicts)
+        linked = [f for _, _, facts in conflicts for f in facts]
+        out.append(
+            make_finding(
+                "reconcile_counts",
+                domain="organization",
+                finding_type="recommendation",
+                title=f"Reconcile the inconsistent counts in the data room ({entity})",
+                description=(
+                    f"The {entity}'s documents disagree on {len(conflicts)} basic counts ({listed}). Reconcile them against "
+                    "source-system exports before the price, the TSA scope and the integration budget rest on any of them."
+                ),
+                reasoning=f"More than one measure is given different values by different documents ({listed}).",
+                severity="medium",
+                phase="day_1",
+                mitigation=f"Ask the {entity} for dated exports (CMDB, directory, HR) and one reconciled figure per count.",
+                triggers=linked,
+                details={"entity": entity, "measures": [label for label, _, _ in conflicts]},
             )
         )
     return out

@@ -124,7 +124,14 @@ def _contract_domain(view: DealView, facts: list[FactRecord]) -> str:
 _APPLICATION_LABEL = re.compile(r"\b(?:application|product|service)\s*:\s*([^;|\n]{2,60})", re.IGNORECASE)
 # The row itself rates the service as not critical ("Criticality: Low", "Tier 3").
 _LOW_CRITICALITY = re.compile(r"\bcriticality\s*:\s*(?:low|medium|minor)\b|\bTier\s*[34]\b", re.IGNORECASE)
-_STAFFING = re.compile(r"\b(?:MSP|managed services?(?: provider)?|outsourc\w*|contractor|consultant|staff|service desk provider)\b", re.IGNORECASE)
+# Contracts for people or support, not for a system: an MSP, staff, or desk / site / field support with
+# its engineers ("Desktop & site support (2 engineers)").
+_STAFFING = re.compile(
+    r"\b(?:MSP|managed services?(?: provider)?|outsourc\w*|contractor|consultant|staff|service desk provider"
+    r"|(?:desktop|deskside|site|on-?site|field|end-?user|IT)(?: (?:&|and) (?:site|field|desktop))? support"
+    r"|\d+(?:\.\d+)? (?:engineers|technicians|FTEs?))\b",
+    re.IGNORECASE,
+)
 _PERSONAL = re.compile(r"\b(?:contractor|freelanc\w*|consultant|developer|engineer|employee)\b", re.IGNORECASE)
 _CHANGE_OF_CONTROL = re.compile(
     r"\b(?:terminat\w*|not (?:be )?(?:assignable|transferable|transferrable)|non-?transferable|consent (?:is )?required|requires? (?:\w+ )?consent|"

@@ -28,11 +28,29 @@ _PERSON = re.compile(
 _NOT_NAMES = re.compile(r"^(?:Single|Key|Only|The|Our|IT|Head|Team|Service|Network|Application|Developer|Contractor|Microsoft|Windows|Active|Domain)\b")
 
 
+# two to four capitalised words in any alphabet ("Tomasz Wróbel", "Zoë de Wit")
+_FULL_NAME = re.compile(r"(?:[^\W\d_][\w.'’-]*\s+){1,3}[^\W\d_][\w.'’-]*")
+_NAME_COLUMN = re.compile(r"^(?:name|full name|employee(?: name)?|staff(?: member| name)?|person|team member)$", re.IGNORECASE)
+
+
+def _row_name(fact: FactRecord) -> str | None:
+    """A people table's row names its person in its name column (not in "reports to" or "owner")."""
+    columns = (fact.details or {}).get("columns")
+    if not isinstance(columns, dict):
+        return None
+    for header, value in columns.items():
+        if _NAME_COLUMN.match(str(header).strip()) and value and _FULL_NAME.fullmatch(str(value).strip()):
+            return str(value).strip()
+    return None
+
+
 def _person(fact: FactRecord) -> str | None:
     details = fact.details or {}
     for key in ("person", "employee"):  # not "name" or "owner": an application row names its system and business owner
         if details.get(key):
             return str(details[key])
+    if (row := _row_name(fact)):
+        return row
     for text in (fact.evidence or "", fact.item):
         names = [m for m in _PERSON.finditer(text) if not _NOT_NAMES.match(m.group(1))]
         if not names:
@@ -96,6 +114,20 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 people.setdefault((fact.entity, person), []).append(fact)
             else:
                 unnamed.setdefault(fact.entity, []).append(fact)
+    # "Priya is the only one who knows…": a first name the entity's people tables give in full, once.
+    full_names: dict[str, set[str]] = {}
+    for fact in view.of(*view.entities_in_scope()):
+        if (row := _row_name(fact)):
+            full_names.setdefault(fact.entity, set()).add(row)
+    for entity, facts in list(unnamed.items()):
+        for fact in list(facts):
+            firsts = set(re.findall(r"\b([A-Z][a-z]{2,})\b", fact.evidence or ""))
+            matches = sorted({n for n in full_names.get(entity, ()) if n.split()[0] in firsts})
+            if len(matches) == 1:
+                people.setdefault((entity, matches[0]), []).append(fact)
+                facts.remove(fact)
+        if not facts:
+            del unnamed[entity]
     for entity, facts in sorted(unnamed.items()):
         named = [k for k in people if k[0] == entity]
         if len(named) == 1:  # "He is the only person who…" beside one named key person: the same person
@@ -126,6 +158,37 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 triggers=facts,
                 supports=[f for f in leaving if f not in facts],
                 details={"entity": entity, "person": person, "leaving": bool(leaving)},
+            )
+        )
+    # The action the risks call for, costed once per entity: retention (or, for a contractor, a contract)
+    # and knowledge transfer for every key person still there on Day 1.
+    by_entity: dict[str, list[tuple[str, list[FactRecord]]]] = {}
+    for (entity, person), facts in sorted(people.items()):
+        by_entity.setdefault(entity, []).append((person, facts))
+    for entity, named in sorted(by_entity.items()):
+        persons = [p for p, _ in named if p != "person not named"] or ["the key people the documents describe"]
+        linked = [f for _, facts in named for f in facts]
+        estimate = rules.cost("key_person_retention", len(named))
+        out.append(
+            make_finding(
+                "key_person_retention",
+                domain="organization",
+                finding_type="work_item",
+                title=f"Retention and knowledge transfer for key people ({entity})",
+                description=(
+                    f"Agree retention arrangements (a contract for contractors) and documented knowledge transfer with "
+                    f"{', '.join(persons)} before completion ({quotes(linked)})."
+                    + (f" Estimated {rules.costs.currency} {estimate.low:,}–{estimate.high:,}." if estimate else "")
+                ),
+                reasoning=f"Each is a single point of knowledge the {entity}'s systems depend on ({quotes(linked)}).",
+                severity="high",
+                phase="day_1",
+                mitigation="Retention letters signed before completion; documentation, shadowing and a named deputy within 90 days.",
+                triggers=linked,
+                cost=(estimate.low, estimate.high) if estimate else None,
+                currency=rules.costs.currency,
+                details={"entity": entity, "persons": persons,
+                         "cost_assumptions": [estimate.as_assumption()] if estimate else []},
             )
         )
     return out

@@ -26,6 +26,9 @@ ASSETS = {
     "security_operations": ("security operations", "cybersecurity", "tsa_security_operations", "security_operations_separation", None, "tsa"),
 }
 CRITICAL_WITHOUT_PLAN = {"erp_instance", "active_directory", "m365_tenant"}
+IDENTITY_ASSETS = {"active_directory", "m365_tenant"}
+# the buyer's own directory or tenant, named as such ("one AD forest (corp.example)", "our Entra ID tenant")
+_BUYER_IDENTITY = re.compile(r"\b(?:forest|tenant|Entra(?: ID)?|Azure AD|Active Directory|Microsoft 365|Office 365|M365)\b", re.IGNORECASE)
 _FOREST = re.compile(r"Active Directory|\bAD\b|forest|domain controller", re.IGNORECASE)
 _TENANT = re.compile(r"tenant|Microsoft 365|Office 365|\bM365\b|\bO365\b|Entra|Azure AD|Exchange Online", re.IGNORECASE)
 _PLAN = re.compile(r"\b(?:separation|stand-?alone|carve-?out|exit|disentanglement|migration) (?:plan|roadmap|approach|blueprint|programme|program)\b", re.IGNORECASE)
@@ -101,6 +104,20 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 details={"asset": asset, "separation_plan": planned},
             )
         )
+        # In a sale to a buyer with its own directory / tenant the exit from the seller's is a migration
+        # into the buyer's (tenant-to-tenant, forest to forest), not a stand-alone rebuild.
+        destination = [f for f in view.of("buyer") if asset in IDENTITY_ASSETS and _BUYER_IDENTITY.search(view.text(f))
+                       and f.category != "integration_rule"]
+        # the buyer's platform facts first (a directory, an identity provider), then any statement naming one
+        destination.sort(key=lambda f: (f.details or {}).get("function") not in {"directory", "identity_provider", "email"})
+        if destination:
+            what = (
+                f"Cover the {label} with a TSA from completion, then migrate the target's user accounts, groups, devices "
+                f"and mailboxes from the seller's forest and tenant into the buyer's ({quotes(destination[:2])}): "
+                "a tenant-to-tenant and directory migration, after which the TSA is exited."
+            )
+        else:
+            what = f"Cover the {label} with a TSA from completion, stand up the target's own and exit the TSA."
         sized = [f for f in view.of("target") if measure and (f.details or {}).get("measure") == measure and isinstance(f.details.get("value"), int)]
         values = [f.details["value"] for f in sized]
         estimates = [e for e in (rules.cost(tsa_item), rules.cost(separation_item, min(values) if values else None, max(values) if values else None)) if e]
@@ -112,7 +129,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 finding_type="work_item",
                 title=f"Separate the {label} from the seller",
                 description=(
-                    f"Cover the {label} with a TSA from completion, stand up the target's own and exit the TSA."
+                    what
                     + (f" Estimated {rules.costs.currency} {cost[0]:,}–{cost[1]:,} (TSA fees and separation)." if cost else "")
                 ),
                 reasoning=f"The {label} is shared with the seller ({quotes(facts)}); priced from the cost model (TSA fee plus separation).",
@@ -120,7 +137,7 @@ def findings(view: DealView, rules: Rules) -> list[FindingItem]:
                 phase=phase,
                 mitigation="Sequence with the other separation items (identity, network and hosting move together).",
                 triggers=facts,
-                supports=sized,
+                supports=sized + destination[:2],
                 cost=cost,
                 currency=rules.costs.currency,
                 details={"asset": asset, "cost_assumptions": [e.as_assumption() for e in estimates]},

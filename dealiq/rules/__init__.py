@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parent
-RULES_VERSION = "1.3"  # 1.1: the deal-level layer; 1.2: self-described gaps, tables read as tables; 1.3: claims per document, one finding per risk
+RULES_VERSION = "1.4"  # 1.1: the deal-level layer; 1.2: self-described gaps, tables read as tables; 1.3: claims per document, one finding per risk; 1.4: carve-out generalisation (counts in words, single-factor logins, total lines, terse gaps)
 
 
 class RuleError(ValueError):

@@ -59,6 +59,7 @@ MAX_ROW_QUOTE_IN_GAP = 200
 # A column left blank in more rows than this is one gap for the column, not one per row.
 MAX_BLANK_CELL_GAPS_PER_COLUMN = 3
 STALE_HEADER_UNITS = 6  # a document states its own date in its first lines
+TOPIC_REACH = 8  # units below a title line that it still names the topic of
 MIN_ROWS_FOR_INVENTORY = 8  # rows of a table inside a report before its row count is reconciled
 DEFAULT_GAP_DOMAIN = "organization"  # a statement that names no domain at all is a governance matter
 # Columns of an application inventory that name the application or its vendor.
@@ -66,6 +67,28 @@ _APPLICATION_NAME_HEADER = re.compile(
     r"^(?:application|app|system|product|software|solution|platform|vendor|supplier|publisher|manufacturer)"
     r"(?:\s*(?:name|/\s*service|/\s*system))?$", re.I)
 _NOT_A_NAME = re.compile(r"^(?:in-?house|internal|custom|bespoke|n/?a|none|tbd|tbc|unknown|various|saas|cloud|on-?prem\w*)\b", re.I)
+
+
+# A sentence that states a coverage figure without naming what it covers ("Registration stands at 71%").
+_PERCENT = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d+)?\s?%")
+_COVERAGE_WORDS = re.compile(r"\b(?:registration|registered|enrol\w*|coverage|covers|covered|deployed|installed|rolled out|adoption|stands at)\b", re.IGNORECASE)
+
+
+def _states_coverage(text: str) -> bool:
+    return bool(_PERCENT.search(text) and _COVERAGE_WORDS.search(text))
+
+
+def _is_title_line(unit: TextUnit) -> bool:
+    """A heading, or a short line without punctuation that a word processor styled as one (the
+    extracted text keeps the words, not the style): "Second-factor authentication", "Privileged access"."""
+    if unit.columns or unit.table_id:
+        return False
+    if unit.is_heading:
+        return True
+    text = unit.text.strip()
+    words = text.split()
+    return (1 <= len(words) <= 6 and text[:1].isupper() and text[-1:].isalpha()
+            and unit.evidence.strip() == text and "\n" not in unit.evidence)
 
 
 class OfflineEngine:
@@ -113,11 +136,19 @@ class OfflineEngine:
         stale = self._stale_documents(units, request.deal.reference_date)
         by_key: dict[str, FactItem] = {}
         registered: set[tuple[int, str]] = set()  # a report's findings table and its detail section name the same ID
+        topics: dict[int, tuple[int, int, str]] = {}  # per document: the title line above (page, unit index, text)
         for unit, context in zip(units, contexts):
             drafts: list[FactDraft] = product_drafts(
                 unit, request.domain, request.deal.reference_date, self._products, self.eol_window_months
             )
-            for draft in self._unit_drafts(unit, request.entity):
+            own = self._unit_drafts(unit, request.entity)
+            topic = topics.get(unit.document_id)
+            if _is_title_line(unit):
+                topics[unit.document_id] = (unit.page_number, unit.index, unit.text)
+            elif (topic and topic[0] == unit.page_number and unit.index - topic[1] <= TOPIC_REACH
+                  and not unit.columns and _states_coverage(unit.text) and not any("control" in d.details for d in own)):
+                own = own + self._topic_drafts(unit, topic[2], request.entity)
+            for draft in own:
                 if unit.columns and draft.rule_id in self._domain_by_rules:
                     # A contract read from an inventory row belongs where the row does (an application
                     # inventory's "contract end" column is an application contract, whatever it is hosted on).
@@ -186,6 +217,16 @@ class OfflineEngine:
         if any(domain == request.domain and lead.casefold() in named for domain, named in coverage):
             return None
         return row_fact(unit, request.domain, _table_name(unit, sheets))
+
+    def _topic_drafts(self, unit: TextUnit, topic: str, entity: str) -> tuple[FactDraft, ...]:
+        """A coverage figure stated under a title that names the control ("Second-factor authentication" /
+        "Registration stands at 71% of accounts"): the control rules read the title and the sentence
+        together; the fact quotes the sentence alone."""
+        titled = replace(unit, text=f"{topic}: {unit.text}")
+        return tuple(
+            draft for rule in self._fact_rules if rule.status and entity in rule.entities
+            for draft in rule.apply(titled, self._lexicon)
+        )
 
     def _drafts_of_all_rules(self, unit: TextUnit, entity: str) -> tuple[FactDraft, ...]:
         return tuple(

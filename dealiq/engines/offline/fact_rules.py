@@ -20,8 +20,16 @@ from ...rules.units import TextUnit, answer_span
 from .dates import parse_date
 
 # Capture groups with these names are read as numbers / dates whatever the rule says.
+_WORD = re.compile(r"[^\W\d_]{2,}")
 NUMBER_FIELDS = frozenset({"n", "count", "value", "number"})
 DATE_FIELDS = frozenset({"end", "date", "start", "last"})
+# Counts written as words ({NUMWORD} in lexicon.yaml): "nine permanent staff" is 9 like "9 permanent staff".
+NUMBER_WORDS = {
+    word: n for n, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50}
 LINE_CHARS = 90
 # Status words count only this close to the mention (a "no" three clauses away is about something else).
 STATUS_BEFORE, STATUS_AFTER = 60, 90
@@ -91,6 +99,8 @@ class FactRule:
             return []
         drafts = []
         for term, match in self._matches(text):
+            if self.status and not _WORD.search(text[:match.start()] + text[match.end():]):
+                continue  # a bare title ("Second-factor authentication") names a topic; it claims no status
             draft = self._draft(unit, term, match, lexicon)
             if draft is not None:
                 drafts.append(draft)
@@ -118,7 +128,9 @@ class FactRule:
     def _draft(self, unit: TextUnit, term: str | None, match: re.Match, lexicon: Lexicon) -> FactDraft | None:
         text = unit.text
         span_start, span_end = answer_span(text, match.start(), match.end())
-        answer = text[span_start:span_end]
+        # A placeholder answers what comes before it: one earlier in a run-on unit (a PDF schedule whose
+        # lines became one sentence, "… 12 months TBC TSA-08 …") belongs to another item.
+        answer = text[match.start():span_end]
         if lexicon.is_placeholder(answer):
             return None  # "SOC 2 report: TBD" is a gap (checklist), not a fact
         values: dict[str, Any] = {k: _clean_value(v) for k, v in match.groupdict().items() if v}
@@ -154,6 +166,7 @@ class FactRule:
         for name in list(values):
             if name in NUMBER_FIELDS or name in self.numbers:
                 digits = str(values[name]).replace(",", "")
+                digits = str(NUMBER_WORDS.get(digits.lower(), digits))
                 if not digits.isdigit():
                     return False
                 values[name] = int(digits)
