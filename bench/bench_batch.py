@@ -61,7 +61,7 @@ def main() -> int:
     os.environ.update({
         "DATABASE_URL": DATABASE_URL, "CELERY_BROKER_URL": BROKER_URL, "DEBUG": "1", "MEDIA_ROOT": str(media_root),
         "DEALIQ_ENGINE": "anthropic", "ANTHROPIC_API_KEY": "sk-ant-fake-bench-key",
-        "CELERY_TASK_DEFAULT_QUEUE": "dealiq-bench-batch", "DJANGO_SETTINGS_MODULE": "config.settings",
+        "CELERY_TASK_DEFAULT_QUEUE": "dealiq-bench-batch", "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DEALIQ_RATE_LIMITS": f"anthropic={args.rate}/0", "DEALIQ_RATE_LIMIT_PERIOD_SECONDS": str(args.period),
         "DEALIQ_DEAL_REASONING": "1",
     })

@@ -166,7 +166,7 @@ def main() -> int:
         print(f"cannot measure: {exc}", file=sys.stderr)
         return 2
     os.environ.update({"DATABASE_URL": DATABASE_URL, "DEBUG": "0", "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
-                       "DJANGO_SETTINGS_MODULE": "config.settings"})
+                       "DJANGO_SETTINGS_MODULE": "config.settings.local"})
     os.environ.pop("CELERY_BROKER_URL", None)
     import django
 

@@ -55,7 +55,7 @@ def configure_environment(media_root: Path) -> None:
         "DEALIQ_ENGINE": "anthropic",
         "ANTHROPIC_API_KEY": "sk-ant-fake-bench-key",
         "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
     })
 
 

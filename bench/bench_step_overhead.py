@@ -46,7 +46,7 @@ def configure_environment(media_root: Path) -> None:
         "MEDIA_ROOT": str(media_root),
         "DEALIQ_ENGINE": "offline",
         "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "PYTHONPATH": str(ROOT),
     })
     # The bench process publishes the bare chord, which needs a result backend; DealIQ's worker runs without
