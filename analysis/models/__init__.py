@@ -21,6 +21,6 @@ from .choices import (  # noqa: F401
     Verification,
 )
 from .events import Notification  # noqa: F401
-from .results import Fact, FactFindingLink, Finding, Gap  # noqa: F401
+from .results import CONTENT_FIELDS, REVIEWED_FIELDS, Fact, FactFindingLink, Finding, Gap  # noqa: F401
 from .reviews import FindingComment, FindingReview, ReviewDecision  # noqa: F401
 from .runs import AnalysisBatch, AnalysisRun, EngineCall, RunStep  # noqa: F401

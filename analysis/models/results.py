@@ -80,6 +80,22 @@ class AliveFactManager(models.Manager.from_queryset(FactQuerySet)):
 INTERNAL_DETAIL_KEYS = frozenset({"mentions"})
 
 
+# The field map of a run's results, in one place: CONTENT is what an engine writes beyond the key (an
+# upsert rewrites it; persistence), REVIEWED is what an analyst judges (what "changed" means between two
+# runs; comparison). Keys per kind as the exports and pages name them.
+CONTENT_FIELDS = {
+    "facts": ("category", "item", "details", "evidence", "document", "pages", "confidence"),
+    "gaps": ("category", "description", "importance", "suggested_sources", "evidence", "document", "pages"),
+    "findings": ("finding_type", "title", "description", "reasoning", "severity", "phase", "cost_low", "cost_high",
+                 "currency", "mitigation", "details"),
+}
+REVIEWED_FIELDS = {
+    "facts": ("item", "details", "evidence"),
+    "gaps": ("description", "importance"),
+    "findings": ("title", "severity", "phase", "cost_low", "cost_high", "description"),
+}
+
+
 class RunResult(models.Model):
     """What every result of a run shares — its run and deal, its natural key (unique in the run: a step
     written twice upserts), its domain and where an imported one came from — with the constraint and the

@@ -3,14 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..models import AnalysisRun, Fact, Finding, Gap
+from ..models import REVIEWED_FIELDS, AnalysisRun, Fact, Finding, Gap
 
-# What "changed" means per kind: the compared content beyond the key.
-CONTENT_FIELDS = {
-    "facts": ("item", "details", "evidence"),
-    "gaps": ("description", "importance"),
-    "findings": ("title", "severity", "phase", "cost_low", "cost_high", "description"),
-}
+# What "changed" means per kind: the reviewed content beyond the key (the models' field map).
+CONTENT_FIELDS = REVIEWED_FIELDS
 LABEL_FIELD = {"facts": "item", "gaps": "description", "findings": "title"}
 MODELS = {"facts": Fact.objects, "gaps": Gap.objects, "findings": Finding.objects}
 EXTRA_FIELDS = {"facts": ("entity", "domain", "category"), "gaps": ("entity", "domain", "category"), "findings": ("domain", "severity")}

@@ -5,25 +5,13 @@ from django.db import connection, models
 
 from dealiq.schemas import DiscoveryResult, ReasoningResult
 
-from ..models import AnalysisRun, Fact, FactFindingLink, Finding, Gap
+from ..models import CONTENT_FIELDS, AnalysisRun, Fact, FactFindingLink, Finding, Gap
 from .verification import carry_forward_verifications
 
 # search_vector: a rewritten fact's is set back to NULL (the value of the new row) until the next finalize.
-FACT_UPDATE_FIELDS = ["category", "item", "details", "evidence", "document", "pages", "confidence", "search_vector"]
-GAP_UPDATE_FIELDS = ["category", "description", "importance", "suggested_sources", "evidence", "document", "pages"]
-FINDING_UPDATE_FIELDS = [
-    "finding_type",
-    "title",
-    "description",
-    "reasoning",
-    "severity",
-    "phase",
-    "cost_low",
-    "cost_high",
-    "currency",
-    "mitigation",
-    "details",
-]
+FACT_UPDATE_FIELDS = [*CONTENT_FIELDS["facts"], "search_vector"]
+GAP_UPDATE_FIELDS = list(CONTENT_FIELDS["gaps"])
+FINDING_UPDATE_FIELDS = list(CONTENT_FIELDS["findings"])
 
 
 def _bulk_upsert(model, rows: list[dict], update_fields: list[str]) -> None:

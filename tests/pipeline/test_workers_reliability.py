@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.db.models import Count
@@ -46,9 +47,13 @@ def wait_until(predicate, timeout: float, what: str, every: float = 0.2, tick=No
     logs = "\n".join(w.log_tail(80) for w in stack.workers) if stack else ""
     steps = list(RunStep.objects.exclude(status=StepStatus.DONE).values_list("run_id", "domain", "kind", "status", "attempts", "error"))
     logs += f"\nunsettled steps: {steps}"
-    if stack:
+    if stack:  # the workers' logs outlive the stack's own temporary folder, for whoever reads the failure
         import shutil
-        shutil.copytree(stack.tmp, "/tmp/h6/last-failure", dirs_exist_ok=True)
+        import tempfile
+
+        kept = Path(tempfile.gettempdir()) / "dealiq-reliability-last-failure"
+        shutil.copytree(stack.tmp, kept, dirs_exist_ok=True)
+        logs += f"\nworker logs kept in {kept}"
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{logs}")
 
 
