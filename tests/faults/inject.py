@@ -52,7 +52,7 @@ def _kill_worker() -> None:
 def install() -> None:
     from analysis.services import lifecycle
     from analysis.services import steps as step_services
-    from workers import steps as worker_steps
+    from workers import step_runner as worker_steps
 
     real_engine_for = worker_steps.engine_for
 
