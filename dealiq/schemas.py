@@ -299,6 +299,23 @@ class FactRecord:
     pages: tuple[int, ...] = ()
     ref: str = ""
 
+    @classmethod
+    def of(cls, fact: Any, *, key: str | None = None, ref: str = "") -> "FactRecord":
+        """The record of anything shaped like a fact — an engine's FactItem or a saved row (the one place
+        a fact's fields are listed for reasoning)."""
+        return cls(
+            key=fact.key if key is None else key,
+            entity=fact.entity,
+            domain=fact.domain,
+            category=fact.category,
+            item=fact.item,
+            details=dict(fact.details or {}),
+            evidence=fact.evidence,
+            document_id=fact.document_id,
+            pages=tuple(fact.pages or ()),
+            ref=ref,
+        )
+
 
 @dataclass(frozen=True)
 class GapRecord:

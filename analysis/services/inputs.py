@@ -40,21 +40,7 @@ def fact_records(run: AnalysisRun, domain: str | None = None) -> list[FactRecord
     rows = rows.for_domain(domain).order_by("entity", "category", "key") if domain else rows.order_by(
         "domain", "entity", "category", "key"
     )
-    return [
-        FactRecord(
-            key=f.key,
-            entity=f.entity,
-            domain=f.domain,
-            category=f.category,
-            item=f.item,
-            details=f.details,
-            evidence=f.evidence,
-            document_id=f.document_id,
-            pages=tuple(f.pages or ()),
-            ref=f"F{f.pk}",
-        )
-        for f in rows
-    ]
+    return [FactRecord.of(f, ref=f"F{f.pk}") for f in rows]
 
 
 def gap_records(run: AnalysisRun, domain: str | None = None) -> list[GapRecord]:

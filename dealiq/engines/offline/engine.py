@@ -588,21 +588,7 @@ def _drop_uncounted_duplicates(facts: list[FactItem]) -> list[FactItem]:
 
 def fact_records(facts: list[FactItem]) -> list[FactRecord]:
     """FactItems as the reasoning step sees them (what the pipeline builds from saved rows)."""
-    return [
-        FactRecord(
-            key=f.key,
-            entity=f.entity,
-            domain=f.domain,
-            category=f.category,
-            item=f.item,
-            details=dict(f.details),
-            evidence=f.evidence,
-            document_id=f.document_id,
-            pages=tuple(f.pages),
-            ref=f"F{index + 1}",
-        )
-        for index, f in enumerate(facts)
-    ]
+    return [FactRecord.of(f, ref=f"F{index + 1}") for index, f in enumerate(facts)]
 
 
 __all__ = ["OfflineEngine", "fact_records"]
