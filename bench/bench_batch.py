@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.postgres_db import ensure_database  # noqa: E402
+from bench.stack_env import configure_stack  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dealiq_bench")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
@@ -58,13 +59,11 @@ def main() -> int:
     args = parser.parse_args()
 
     media_root = Path(tempfile.mkdtemp(prefix="dealiq-bench-media-"))
-    os.environ.update({
-        "DATABASE_URL": DATABASE_URL, "CELERY_BROKER_URL": BROKER_URL, "DEBUG": "1", "MEDIA_ROOT": str(media_root),
-        "DEALIQ_ENGINE": "anthropic", "ANTHROPIC_API_KEY": "sk-ant-fake-bench-key",
-        "CELERY_TASK_DEFAULT_QUEUE": "dealiq-bench-batch", "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DEALIQ_RATE_LIMITS": f"anthropic={args.rate}/0", "DEALIQ_RATE_LIMIT_PERIOD_SECONDS": str(args.period),
-        "DEALIQ_DEAL_REASONING": "1",
-    })
+    configure_stack(
+        database_url=DATABASE_URL, broker_url=BROKER_URL, media_root=media_root, queue="dealiq-bench-batch",
+        engine="anthropic", DEALIQ_RATE_LIMITS=f"anthropic={args.rate}/0",
+        DEALIQ_RATE_LIMIT_PERIOD_SECONDS=str(args.period), DEALIQ_DEAL_REASONING="1",
+    )
     try:
         ensure_database(DATABASE_URL)
     except Exception as exc:  # noqa: BLE001 — any reason the database is unusable means "could not measure"

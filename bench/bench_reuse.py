@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.postgres_db import ensure_database  # noqa: E402
+from bench.stack_env import configure_stack  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dealiq_bench_reuse")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
@@ -47,16 +48,8 @@ class NotMeasured(Exception):
 
 
 def configure_environment(media_root: Path) -> None:
-    os.environ.update({
-        "DATABASE_URL": DATABASE_URL,
-        "CELERY_BROKER_URL": BROKER_URL,
-        "DEBUG": "1",
-        "MEDIA_ROOT": str(media_root),
-        "DEALIQ_ENGINE": "anthropic",
-        "ANTHROPIC_API_KEY": "sk-ant-fake-bench-key",
-        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-    })
+    configure_stack(database_url=DATABASE_URL, broker_url=BROKER_URL, media_root=media_root, queue=QUEUE,
+                    engine="anthropic")
 
 
 def measure(server, broker, worker, deal, *, fresh: bool = False) -> dict:

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.postgres_db import ensure_database  # noqa: E402
+from bench.stack_env import configure_stack  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_STEPS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dealiq_bench_steps")
 BROKER_URL = os.environ.get("BENCH_STEPS_BROKER_URL", "redis://127.0.0.1:6379/13")
@@ -39,16 +40,8 @@ GOAL_MS_PER_STEP = 10.0
 
 
 def configure_environment(media_root: Path) -> None:
-    os.environ.update({
-        "DATABASE_URL": DATABASE_URL,
-        "CELERY_BROKER_URL": BROKER_URL,
-        "DEBUG": "1",
-        "MEDIA_ROOT": str(media_root),
-        "DEALIQ_ENGINE": "offline",
-        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "PYTHONPATH": str(ROOT),
-    })
+    configure_stack(database_url=DATABASE_URL, broker_url=BROKER_URL, media_root=media_root, queue=QUEUE,
+                    engine="offline")
     # The bench process publishes the bare chord, which needs a result backend; DealIQ's worker runs without
     # one, as in production (its env drops it below).
     os.environ["CELERY_RESULT_BACKEND"] = BROKER_URL
