@@ -48,7 +48,7 @@ from ..models import (
 )
 from . import inputs as step_inputs
 from . import lifecycle
-from .steps import StaleClaim, after_step_settled, bounded_transaction, step_finished
+from .steps import StaleClaim, announce_settled, bounded_transaction
 from .verification import carry_forward_verifications
 
 DEAL_LAYER = "deal"  # details.layer of the deal-level reasoning layer's findings (dealiq.reasoning.emit)
@@ -254,11 +254,5 @@ def settle_reused(claim, prepared: PreparedStep, run: AnalysisRun) -> dict[str, 
             data={"domain": claim.domain, "kind": claim.kind, "attempt": claim.attempt,
                   "from_run": source["run__number"], "from_step": source["pk"], **counts},
         )
-    discovery = claim.kind != StepKind.REASON
-    after_step_settled(
-        claim.run_id,
-        continuing_domain=claim.domain if claim.kind == StepKind.DISCOVER_BUYER else None,
-        discovery_settled=discovery,
-    )
-    step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.REUSED, counts=counts)
+    announce_settled(claim, StepStatus.REUSED, counts)
     return counts

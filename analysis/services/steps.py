@@ -511,14 +511,21 @@ def persist_discovery(claim: Claim, result: DiscoveryResult) -> dict[str, int]:
         _check_fence(run, step, claim)
         counts = upsert_discovery(run, result)
         _settle(run, step, claim, result.usage, counts, result.items)
-    # The buyer step's chain goes on into the domain's reasoning step by itself.
+    announce_settled(claim, StepStatus.DONE, counts)
+    return counts
+
+
+def announce_settled(claim: Claim, status: str, counts: dict[str, int]) -> None:
+    """After a step's commit (done, reused or failed): the fan-in — finalize when every domain finished,
+    or the reasoning steps waiting for the deal's discovery — then `step_finished`. A finished buyer
+    step's chain goes on into its domain's reasoning step by itself; a failed step's does not."""
+    continues = status != StepStatus.FAILED and claim.kind == StepKind.DISCOVER_BUYER
     after_step_settled(
         claim.run_id,
-        continuing_domain=claim.domain if claim.kind == StepKind.DISCOVER_BUYER else None,
-        discovery_settled=True,
+        continuing_domain=claim.domain if continues else None,
+        discovery_settled=claim.kind != StepKind.REASON,
     )
-    step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
-    return counts
+    step_finished.send(sender=RunStep, step_id=claim.step_id, status=status, counts=counts)
 
 
 def persist_reasoning(claim: Claim, result: ReasoningResult) -> dict[str, int]:
@@ -527,8 +534,7 @@ def persist_reasoning(claim: Claim, result: ReasoningResult) -> dict[str, int]:
         _check_fence(run, step, claim)
         counts = upsert_reasoning(run, claim.domain, result)
         _settle(run, step, claim, result.usage, counts, result.items)
-    after_step_settled(claim.run_id)
-    step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.DONE, counts=counts)
+    announce_settled(claim, StepStatus.DONE, counts)
     return counts
 
 
@@ -555,8 +561,7 @@ def fail_step(claim: Claim, error: str, *, full_error: str = "") -> bool:
             _fail_locked(run, step, error, full_error=full_error)
     except StaleClaim:
         return False
-    after_step_settled(claim.run_id, discovery_settled=claim.kind != StepKind.REASON)
-    step_finished.send(sender=RunStep, step_id=claim.step_id, status=StepStatus.FAILED, counts={})
+    announce_settled(claim, StepStatus.FAILED, {})
     return True
 
 
