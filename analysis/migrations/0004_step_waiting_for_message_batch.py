@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analysis', '0003_h8_run_status_created_idx'),
+        ('analysis', '0003_run_status_created_idx'),
     ]
 
     operations = [

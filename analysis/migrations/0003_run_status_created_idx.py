@@ -5,6 +5,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Renamed from 0003_h8_run_status_created_idx (an issue id in a name): a database that applied it under
+    # the old name counts this one as applied.
+    replaces = [("analysis", "0003_h8_run_status_created_idx")]
 
     dependencies = [
         ('analysis', '0002_fact_search_gin'),
