@@ -31,7 +31,7 @@ from workers.watchdog import check_stalled_runs
 from ..support.fake_provider import max_in_any_window
 from ..support.worker import RealStack, require_real_stack
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.serial]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.serial, pytest.mark.slow]
 
 FAST_RETRIES = {"DEALIQ_RETRY_BACKOFF_BASE": "0.2", "DEALIQ_RETRY_BACKOFF_CAP": "1"}
 
