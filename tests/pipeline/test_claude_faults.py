@@ -6,7 +6,6 @@ answers it served (calls and tokens), and DealIQ's records are compared against 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +21,7 @@ from deals.models import DocumentPage
 from workers.pipeline import requeue_run, start_run
 
 from ..fakes.anthropic_server import Sloppiness
-from ..fakes.fixtures import FAKE_API_KEY, fake_anthropic  # noqa: F401  (pytest fixture)
+from ..fakes.fixtures import fake_anthropic, real_worker_env  # noqa: F401  (pytest fixture)
 from ..support.services import TEST_BROKER_URL
 from ..support.tcp_proxy import TcpProxy
 from ..support.worker import RealStack, require_real_stack, wait_for_run
@@ -244,22 +243,9 @@ def test_reasoning_over_changed_inputs_is_not_replayed(sample_deal, claude_setti
 @pytest.mark.slow
 def test_a_sloppy_model_and_overload_still_complete_on_a_real_worker(sample_deal, fake_anthropic):  # noqa: F811
     require_real_stack()
-    import redis
-
-    client = redis.Redis.from_url(TEST_BROKER_URL)
-    stale = list(client.scan_iter("dealiq:warmup:*"))
-    if stale:
-        client.delete(*stale)
+    env = real_worker_env(fake_anthropic, DEALIQ_RETRY_BACKOFF_BASE="0.2", DEALIQ_RETRY_BACKOFF_CAP="1")
     fake_anthropic.sloppy = SLOPPY
     fake_anthropic.fail_next(529, times=3)
-    env = {
-        "DEALIQ_ENGINE": "anthropic",
-        "ANTHROPIC_API_KEY": FAKE_API_KEY,
-        "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
-        "ANTHROPIC_PRICES": json.dumps({"claude-sonnet-4-6": {"input": 3.0, "output": 15.0}}),
-        "DEALIQ_RETRY_BACKOFF_BASE": "0.2",
-        "DEALIQ_RETRY_BACKOFF_CAP": "1",
-    }
     with RealStack(extra_env=env) as stack:
         worker = stack.start_worker(concurrency=2)
         run = wait_for_run(start_run(sample_deal, engine="anthropic"), timeout=180)

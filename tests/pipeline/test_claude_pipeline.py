@@ -1,7 +1,6 @@
 """The Claude engine through the real pipeline, against the fake Messages API server."""
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -23,7 +22,7 @@ from audit.models import AuditEvent
 from dealiq.domains import DOMAIN_KEYS
 from workers.pipeline import start_run
 
-from ..fakes.fixtures import FAKE_API_KEY, fake_anthropic  # noqa: F401  (pytest fixture)
+from ..fakes.fixtures import FAKE_API_KEY, fake_anthropic, real_worker_env  # noqa: F401  (pytest fixture)
 from ..support.services import TEST_BROKER_URL
 from ..support.worker import RealStack, require_real_stack, wait_for_run
 
@@ -150,16 +149,7 @@ def test_sample_deal_with_claude_engine_on_a_real_worker(sample_deal, fake_anthr
     import redis
 
     client = redis.Redis.from_url(TEST_BROKER_URL)
-    stale = list(client.scan_iter("dealiq:warmup:*"))
-    if stale:
-        client.delete(*stale)
-    env = {
-        "DEALIQ_ENGINE": "anthropic",
-        "ANTHROPIC_API_KEY": FAKE_API_KEY,
-        "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
-        "ANTHROPIC_PRICES": json.dumps({"claude-sonnet-4-6": {"input": 3.0, "output": 15.0}}),
-    }
-    with RealStack(extra_env=env) as stack:
+    with RealStack(extra_env=real_worker_env(fake_anthropic)) as stack:
         worker = stack.start_worker(concurrency=2)
         run = wait_for_run(start_run(sample_deal, engine="anthropic"), timeout=180)
         assert run.status == RunStatus.COMPLETED, f"{run.error}\n{worker.log_tail()}"

@@ -31,7 +31,7 @@ from dealiq.fingerprint import _plain
 from deals.ingestion import store_document
 from workers.pipeline import start_run
 
-from ..fakes.fixtures import FAKE_API_KEY, fake_anthropic  # noqa: F401  (pytest fixture)
+from ..fakes.fixtures import fake_anthropic, real_worker_env  # noqa: F401  (pytest fixture)
 from ..support.worker import RealStack, require_real_stack, wait_for_run
 from .test_claude_pipeline import claude_settings  # noqa: F401  (pytest fixture)
 
@@ -224,21 +224,7 @@ def test_an_unchanged_rerun_on_the_claude_engine_makes_no_call_and_takes_no_rate
 @pytest.mark.slow
 def test_an_unchanged_rerun_on_a_real_worker_makes_no_call(sample_deal, fake_anthropic):  # noqa: F811
     require_real_stack()
-    import redis
-
-    from ..support.services import TEST_BROKER_URL
-
-    client = redis.Redis.from_url(TEST_BROKER_URL)
-    stale = list(client.scan_iter("dealiq:warmup:*"))
-    if stale:
-        client.delete(*stale)
-    env = {
-        "DEALIQ_ENGINE": "anthropic",
-        "ANTHROPIC_API_KEY": FAKE_API_KEY,
-        "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
-        "ANTHROPIC_PRICES": json.dumps({"claude-sonnet-4-6": {"input": 3.0, "output": 15.0}}),
-    }
-    with RealStack(extra_env=env) as stack:
+    with RealStack(extra_env=real_worker_env(fake_anthropic)) as stack:
         worker = stack.start_worker(concurrency=2)
         first = wait_for_run(start_run(sample_deal, engine="anthropic"), timeout=180)
         assert first.status == RunStatus.COMPLETED, f"{first.error}\n{worker.log_tail()}"
