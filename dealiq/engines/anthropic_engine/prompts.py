@@ -173,13 +173,19 @@ def reasoning_params(
     gaps: list[tuple[str, GapRecord]],
     cache_ttl: str = "5m",
 ) -> dict[str, Any]:
+    return _reasoning_request(model, max_tokens, REASONING_SYSTEM, cache_ttl,
+                              [{"type": "text", "text": reasoning_text(deal, domain, facts, gaps)}])
+
+
+def _reasoning_request(model: str, max_tokens: int, system: str, cache_ttl: str, content: list[dict]) -> dict[str, Any]:
+    """A reasoning call: the findings tool forced, the system prompt cached, then the user content."""
     return {
         "model": model,
         "max_tokens": max_tokens,
         "tools": [REASONING_TOOL],
         "tool_choice": forced_choice(REASONING_TOOL),
-        "system": [{"type": "text", "text": REASONING_SYSTEM, "cache_control": cache_control(cache_ttl)}],
-        "messages": [{"role": "user", "content": [{"type": "text", "text": reasoning_text(deal, domain, facts, gaps)}]}],
+        "system": [{"type": "text", "text": system, "cache_control": cache_control(cache_ttl)}],
+        "messages": [{"role": "user", "content": content}],
     }
 
 
@@ -218,17 +224,10 @@ def deal_reasoning_params(
 ) -> dict[str, Any]:
     """Reasoning over the whole deal: tools → system → the deal's facts and gaps (breakpoint: shared by
     the six domains, written once and read five times) → the domain's task (the only uncached part)."""
-    return {
-        "model": model,
-        "max_tokens": max_tokens,
-        "tools": [REASONING_TOOL],
-        "tool_choice": forced_choice(REASONING_TOOL),
-        "system": [{"type": "text", "text": DEAL_REASONING_SYSTEM, "cache_control": cache_control(cache_ttl)}],
-        "messages": [{"role": "user", "content": [
-            {"type": "text", "text": deal_reasoning_text(deal, facts, gaps), "cache_control": cache_control(cache_ttl)},
-            {"type": "text", "text": reasoning_task(domain)},
-        ]}],
-    }
+    return _reasoning_request(model, max_tokens, DEAL_REASONING_SYSTEM, cache_ttl, [
+        {"type": "text", "text": deal_reasoning_text(deal, facts, gaps), "cache_control": cache_control(cache_ttl)},
+        {"type": "text", "text": reasoning_task(domain)},
+    ])
 
 
 def repair_params(params: dict[str, Any], response_content: list[dict[str, Any]], errors: list[str]) -> dict[str, Any]:
