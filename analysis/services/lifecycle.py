@@ -25,7 +25,7 @@ from django.db.models import Count, F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from audit.models import EventSeverity
+from audit.models import AuditEvent, EventSeverity
 from audit.services import record_event
 
 from ..models import (
@@ -183,8 +183,6 @@ class ClaimedRow:
 
 
 def _claim_sql() -> str:
-    from audit.models import AuditEvent
-
     run_t, step_t, event_t = AnalysisRun._meta.db_table, RunStep._meta.db_table, AuditEvent._meta.db_table
     claim = STEP_TRANSITIONS["claim"]
     quoted = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731 — our own enum values
@@ -271,12 +269,17 @@ def domain_finished(steps: list[RunStep]) -> bool:
     return all(s.status in SETTLED_STEP_STATUSES for s in steps)
 
 
+def _by_domain(steps) -> dict[str, list[RunStep]]:
+    by_domain: dict[str, list[RunStep]] = {}
+    for step in steps:
+        by_domain.setdefault(step.domain, []).append(step)
+    return by_domain
+
+
 def all_domains_finished(run) -> bool:
     run_id = run if isinstance(run, int) else run.pk
-    by_domain: dict[str, list[RunStep]] = {}
-    for step in RunStep.objects.filter(run_id=run_id).only("domain", "status"):
-        by_domain.setdefault(step.domain, []).append(step)
-    return all(domain_finished(steps) for steps in by_domain.values())
+    steps = RunStep.objects.filter(run_id=run_id).only("domain", "status")
+    return all(domain_finished(domain_steps) for domain_steps in _by_domain(steps).values())
 
 
 def _recount_sql(*, fan_in: bool) -> str:
@@ -332,13 +335,10 @@ def refresh_progress(run_id: int) -> None:
 def deal_discovery_finished(steps: list[RunStep]) -> bool:
     """Every domain that has not failed has both its discovery steps settled: the deal's facts and gaps
     are complete, reasoning (which reads all of them) may start."""
-    by_domain: dict[str, list[RunStep]] = {}
-    for step in steps:
-        by_domain.setdefault(step.domain, []).append(step)
     return all(
         any(s.status == StepStatus.FAILED for s in domain_steps)
         or all(s.status in SETTLED_STEP_STATUSES for s in domain_steps if s.kind != StepKind.REASON)
-        for domain_steps in by_domain.values()
+        for domain_steps in _by_domain(steps).values()
     )
 
 
